@@ -1,0 +1,1 @@
+"""Persian text utilities shared by every layer: normalisation, search folding, digits, phones."""

@@ -1,0 +1,94 @@
+"""Persian normalisation.
+
+Two strengths:
+
+* :func:`normalize` is for storage and display. Arabic letter variants become Persian (ي→ی, ك→ک),
+  Persian and Arabic-Indic digits become ASCII (the canonical stored form; the fa locale renders them
+  back), ZWNJ is tidied (kept between letters, removed where meaningless), diacritics and tatweel go,
+  and runs of white space collapse.
+* :func:`fold` is for matching. On top of :func:`normalize` it merges letters people use
+  interchangeably when typing names (ئ/ی, أ/إ/آ/ا, ؤ/و, ة/ه), lowercases Latin, and treats ZWNJ
+  as a space, so «محمد‌حسین», «محمد حسین» and «محمدحسین» fold to comparable keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ZWNJ = "\u200c"
+
+_LETTER_MAP = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ARABIC YEH → FARSI YEH
+        "\u0649": "\u06cc",  # ALEF MAKSURA → FARSI YEH
+        "\u0643": "\u06a9",  # ARABIC KAF → KEHEH
+        "\u06c0": "\u0647\u0654",  # HEH WITH YEH ABOVE, decomposed; folded further in fold()
+        "\u0640": None,  # TATWEEL
+    }
+)
+
+_PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+_ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+_TO_ASCII_DIGITS = str.maketrans(
+    {**{d: str(i) for i, d in enumerate(_PERSIAN_DIGITS)}, **{d: str(i) for i, d in enumerate(_ARABIC_DIGITS)}}
+)
+_TO_PERSIAN_DIGITS = str.maketrans({str(i): d for i, d in enumerate(_PERSIAN_DIGITS)})
+
+_FOLD_MAP = str.maketrans(
+    {
+        "\u0626": "\u06cc",  # ئ → ی
+        "\u0623": "\u0627",  # أ → ا
+        "\u0625": "\u0627",  # إ → ا
+        "\u0622": "\u0627",  # آ → ا
+        "\u0671": "\u0627",  # ٱ → ا
+        "\u0624": "\u0648",  # ؤ → و
+        "\u0629": "\u0647",  # ة → ه
+        "\u0654": None,  # hamza above
+        "\u0621": None,  # lone hamza
+        ZWNJ: " ",
+    }
+)
+
+# Harakat, tanwin, shadda, sukun, superscript alef.
+_DIACRITICS = re.compile("[\u064b-\u065f\u0670]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_ZWNJ_RUNS = re.compile(f"{ZWNJ}+")
+# ZWNJ is only meaningful between two letters; next to a space, digit or edge it is noise.
+_ZWNJ_NOISE = re.compile(rf"(?:(?<=\s){ZWNJ}|{ZWNJ}(?=\s)|^{ZWNJ}|{ZWNJ}$)")
+_CONTROL = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # bidi marks and BOM
+
+
+def to_ascii_digits(text: str) -> str:
+    return text.translate(_TO_ASCII_DIGITS)
+
+
+def to_persian_digits(text: str) -> str:
+    return text.translate(_TO_PERSIAN_DIGITS)
+
+
+def normalize(text: str) -> str:
+    """Canonical stored form of Persian (or mixed) text."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text)
+    text = text.translate(_LETTER_MAP).translate(_TO_ASCII_DIGITS)
+    text = unicodedata.normalize("NFC", text)
+    text = _DIACRITICS.sub("", text)
+    text = _ZWNJ_RUNS.sub(ZWNJ, text)
+    text = _SPACES.sub(" ", text)
+    text = _ZWNJ_NOISE.sub("", text)
+    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip()
+
+
+def fold(text: str) -> str:
+    """Aggressive key for matching names and queries; never shown to anyone."""
+    text = normalize(text).translate(_FOLD_MAP).lower()
+    return _SPACES.sub(" ", text).strip()
+
+
+def compact(text: str) -> str:
+    """:func:`fold` without any spaces, so word-boundary differences cannot matter."""
+    return fold(text).replace(" ", "")
