@@ -1,0 +1,33 @@
+"""ORM models. Importing this package registers every table on ``Base.metadata``."""
+
+from crm.models.activity import Interaction, Ticket, TicketEvent, VoiceNote
+from crm.models.base import Base
+from crm.models.finance import Invoice, Payment, UsageSnapshot
+from crm.models.intelligence import AIFeedback, AISuggestion, KnowledgeDocument, LLMCall
+from crm.models.outreach import NudgeCampaign, NudgeMessage
+from crm.models.people import CrtAgent, RepLinkToken, Representative, ServiceTier, Subscription
+from crm.models.system import AuditLog, ProcessedUpdate
+
+__all__ = [
+    "AIFeedback",
+    "AISuggestion",
+    "AuditLog",
+    "Base",
+    "CrtAgent",
+    "Interaction",
+    "Invoice",
+    "KnowledgeDocument",
+    "LLMCall",
+    "NudgeCampaign",
+    "NudgeMessage",
+    "Payment",
+    "ProcessedUpdate",
+    "RepLinkToken",
+    "Representative",
+    "ServiceTier",
+    "Subscription",
+    "Ticket",
+    "TicketEvent",
+    "UsageSnapshot",
+    "VoiceNote",
+]

@@ -1,0 +1,1 @@
+"""Use-cases. Each takes a unit of work plus primitives or DTOs, commits once, returns DTOs."""
