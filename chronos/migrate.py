@@ -66,7 +66,6 @@ async def upgrade_on(conn: AsyncConnection, url: str, revision: str = "head") ->
     await conn.run_sync(_run, url, "upgrade", revision, None)
 
 
-
 async def autogenerate(url: str, message: str) -> None:
     """Developer tool: write a new revision file from the model diff (review it before committing)."""
     await _with_connection(url, "revision", message, None)

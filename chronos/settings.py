@@ -144,25 +144,24 @@ def _describe(error: ValidationError, prefix: str, model: type[BaseSettings]) ->
     return "; ".join(lines)
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Build settings, turning validation errors into messages that name the variable."""
-    groups: dict[str, BaseSettings] = {}
-    for name, group in (
-        ("database", DatabaseSettings),
-        ("bot", BotSettings),
-        ("llm", LLMSettings),
-        ("whisper", WhisperSettings),
-        ("knowledge", KnowledgeSettings),
-        ("nudge", NudgeSettings),
-    ):
-        if name in overrides:
-            continue
-        try:
-            groups[name] = group()
-        except ValidationError as exc:
-            raise SettingsError(_describe(exc, _GROUP_PREFIX[group], group)) from exc
+def _group(model: type[BaseSettings]) -> Any:
     try:
-        return Settings(**groups, **overrides)
+        return model()
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, _GROUP_PREFIX[model], model)) from exc
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment, turning validation errors into messages naming the variable."""
+    try:
+        return Settings(
+            database=_group(DatabaseSettings),
+            bot=_group(BotSettings),
+            llm=_group(LLMSettings),
+            whisper=_group(WhisperSettings),
+            knowledge=_group(KnowledgeSettings),
+            nudge=_group(NudgeSettings),
+        )
     except ValidationError as exc:
         raise SettingsError(_describe(exc, "CHRONOS_", Settings)) from exc
 

@@ -31,7 +31,10 @@ _LETTER_MAP = str.maketrans(
 _PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 _ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _TO_ASCII_DIGITS = str.maketrans(
-    {**{d: str(i) for i, d in enumerate(_PERSIAN_DIGITS)}, **{d: str(i) for i, d in enumerate(_ARABIC_DIGITS)}}
+    {
+        **{d: str(i) for i, d in enumerate(_PERSIAN_DIGITS)},
+        **{d: str(i) for i, d in enumerate(_ARABIC_DIGITS)},
+    }
 )
 _TO_PERSIAN_DIGITS = str.maketrans({str(i): d for i, d in enumerate(_PERSIAN_DIGITS)})
 

@@ -100,3 +100,8 @@ class RepSearchHit(DTO):
     representative: RepresentativeDTO
     score: float = Field(ge=0, le=1)
     matched_on: str
+
+
+class AgentRef(DTO):
+    id: int
+    full_name: str

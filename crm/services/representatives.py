@@ -178,14 +178,14 @@ async def find(uow: UnitOfWork, query: str, *, limit: int = 10) -> list[RepSearc
     except InvalidPhoneError:
         phone = None
     if phone is not None:
-        rep = await uow.session.scalar(select(Representative).where(Representative.phone == phone))
-        if rep is not None and rep.id not in seen:
+        by_phone = await uow.session.scalar(select(Representative).where(Representative.phone == phone))
+        if by_phone is not None and by_phone.id not in seen:
             hits.append(
                 RepSearchHit(
-                    representative=RepresentativeDTO.model_validate(rep), score=1.0, matched_on="phone"
+                    representative=RepresentativeDTO.model_validate(by_phone), score=1.0, matched_on="phone"
                 )
             )
-            seen.add(rep.id)
+            seen.add(by_phone.id)
 
     query_grams = search.trigrams(query)
     if query_grams and len(hits) < limit:

@@ -1,0 +1,100 @@
+"""Dates as people in Tehran read them: Jalali calendar, Tehran time, Persian digits, relative phrases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+from ai.text.persian import to_ascii_digits, to_persian_digits
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+JALALI_MONTHS_FA = (
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+)  # fmt: skip
+JALALI_MONTHS_EN = (
+    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
+    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
+)  # fmt: skip
+
+
+def to_tehran(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: Chronos stores and passes UTC-aware datetimes only")
+    return moment.astimezone(TEHRAN)
+
+
+def to_jalali(moment: dt.datetime) -> jdatetime.datetime:
+    return jdatetime.datetime.fromgregorian(datetime=to_tehran(moment).replace(tzinfo=None))
+
+
+def format_date(moment: dt.datetime, locale: str = "fa", *, with_time: bool = False) -> str:
+    """``۱۲ مرداد ۱۴۰۳، ۱۴:۰۵`` in fa; ``12 Mordad 1403, 14:05`` in en (both Tehran time)."""
+    j = to_jalali(moment)
+    months = JALALI_MONTHS_FA if locale == "fa" else JALALI_MONTHS_EN
+    text = f"{j.day} {months[j.month - 1]} {j.year}"
+    if with_time:
+        text += f"{'،' if locale == 'fa' else ','} {j.hour:02d}:{j.minute:02d}"
+    return to_persian_digits(text) if locale == "fa" else text
+
+
+def format_numeric(moment: dt.datetime, locale: str = "fa") -> str:
+    j = to_jalali(moment)
+    text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+    return to_persian_digits(text) if locale == "fa" else text
+
+
+def relative(moment: dt.datetime, now: dt.datetime, locale: str = "fa") -> str:
+    """``۳ روز پیش`` / ``3 days ago``; calendar days in Tehran, so "yesterday" means yesterday there."""
+    days = (to_tehran(now).date() - to_tehran(moment).date()).days
+    seconds = (now - moment).total_seconds()
+    if locale == "fa":
+        if days < 0:
+            text = f"{-days} روز دیگر"
+        elif days == 0:
+            text = (
+                "امروز"
+                if seconds >= 3600
+                else "همین الان"
+                if seconds < 120
+                else f"{int(seconds // 60)} دقیقه پیش"
+            )
+        elif days == 1:
+            text = "دیروز"
+        elif days < 30:
+            text = f"{days} روز پیش"
+        elif days < 365:
+            text = f"{days // 30} ماه پیش"
+        else:
+            text = f"{days // 365} سال پیش"
+        return to_persian_digits(text)
+    if days < 0:
+        return f"in {-days} days"
+    if days == 0:
+        return (
+            "today" if seconds >= 3600 else "just now" if seconds < 120 else f"{int(seconds // 60)} min ago"
+        )
+    if days == 1:
+        return "yesterday"
+    if days < 30:
+        return f"{days} days ago"
+    if days < 365:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
+
+
+def parse_jalali(text: str) -> dt.datetime:
+    """``1403/05/12`` or ``1403/05/12 14:30`` (Tehran time, any digits) → aware UTC datetime."""
+    cleaned = to_ascii_digits(text.strip()).replace("-", "/")
+    date_part, _, time_part = cleaned.partition(" ")
+    year, month, day = (int(p) for p in date_part.split("/"))
+    hour = minute = second = 0
+    if time_part:
+        pieces = [int(p) for p in time_part.strip().split(":")]
+        hour, minute = pieces[0], pieces[1] if len(pieces) > 1 else 0
+        second = pieces[2] if len(pieces) > 2 else 0
+    gregorian: dt.datetime = jdatetime.datetime(year, month, day, hour, minute, second).togregorian()
+    return gregorian.replace(tzinfo=TEHRAN).astimezone(dt.UTC)

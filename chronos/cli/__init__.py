@@ -1,0 +1,20 @@
+"""The `chronos` command line. Each feature registers its own sub-app module here."""
+
+from __future__ import annotations
+
+import typer
+
+from chronos.cli import db, reps
+
+app = typer.Typer(
+    name="chronos",
+    help="Chronos: MarFanet CRT assistant — CRM, Telegram bot and AI tools.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(reps.app, name="reps")
+
+
+def main() -> None:
+    app()

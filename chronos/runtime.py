@@ -1,0 +1,47 @@
+"""Composition root: builds the long-lived clients once and closes them on shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chronos import migrate
+from chronos.database import ensure_database, resolve_database_url
+from chronos.settings import Settings, get_settings
+from crm.db import UnitOfWork, create_engine, create_session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    database_url: str
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings | None = None, *, migrate_first: bool = False
+) -> AsyncIterator[Runtime]:
+    settings = settings or get_settings()
+    url = resolve_database_url(settings)
+    if settings.database.url is None:
+        await ensure_database(url)
+    if migrate_first:
+        await migrate.upgrade(url)
+    engine = create_engine(url, pool_size=settings.database.pool_size, echo=settings.database.echo)
+    try:
+        yield Runtime(
+            settings=settings, database_url=url, engine=engine, session_factory=create_session_factory(engine)
+        )
+    finally:
+        await engine.dispose()
