@@ -17,7 +17,9 @@ async def test_create_normalises_name_and_phone_and_audits(uow: UnitOfWork) -> N
         rep = await make_rep(uow, name="علي رضائي", phone="۰۹۱۲ ۳۴۵ ۶۷۸۹")
         assert rep.full_name == "علی رضائی"
         assert rep.phone == "+989123456789"
-        actions = (await uow.session.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(rep.id)))).all()
+        actions = (
+            await uow.session.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(rep.id)))
+        ).all()
         assert "representative.create" in actions
 
 
@@ -44,7 +46,9 @@ async def test_find_ignores_zwnj_and_space_between_name_parts(uow: UnitOfWork, q
 async def test_typo_ranks_above_unrelated_names(uow: UnitOfWork) -> None:
     async with uow:
         target = await make_rep(uow, name="زهرا رضایی")
-        others = [await make_rep(uow, name=n) for n in ("نرگس موسوی", "امیر عباسی", "فاطمه صادقی", "رضا قاسمی")]
+        others = [
+            await make_rep(uow, name=n) for n in ("نرگس موسوی", "امیر عباسی", "فاطمه صادقی", "رضا قاسمی")
+        ]
         hits = await representatives.find(uow, "رضاعی")
         assert hits[0].representative.id == target.id
         ranked_ids = [h.representative.id for h in hits]

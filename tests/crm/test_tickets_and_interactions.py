@@ -38,7 +38,8 @@ async def test_ticket_lifecycle_records_events_and_sla(uow: UnitOfWork) -> None:
         with pytest.raises(ValidationFailed):
             await tickets.resolve(uow, ticket.id, "   ", actor)
         resolved = await tickets.resolve(uow, ticket.id, "کانفیگ Reality عوض شد", actor)
-        assert resolved.status == TicketStatus.RESOLVED and resolved.resolved_at is not None
+        assert resolved.status == TicketStatus.RESOLVED
+        assert resolved.resolved_at is not None
         kinds = [e.kind for e in await tickets.events(uow, ticket.id)]
         assert kinds == ["created", "comment", "status_change", "status_change"]
         with pytest.raises(InvalidTransition):
@@ -99,7 +100,9 @@ async def test_interaction_log_is_idempotent(uow: UnitOfWork) -> None:
         )
         first, created = await interactions.log(uow, data, Actor.cli())
         again, created_again = await interactions.log(uow, data, Actor.cli())
-        assert created and not created_again and first.id == again.id
+        assert created
+        assert not created_again
+        assert first.id == again.id
         assert first.summary == "پیگیری فاکتور"
         assert [i.id for i in await interactions.list_for_rep(uow, rep.id)] == [first.id]
         with pytest.raises(NotFound):
