@@ -28,8 +28,10 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = load_settings().database.url
     name = f"chronos_test_{uuid.uuid4().hex[:10]}"
     if configured is not None:
-        yield make_url(to_async_url(configured.get_secret_value())).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            make_url(to_async_url(configured.get_secret_value()))
+            .set(database=name)
+            .render_as_string(hide_password=False)
         )
     else:
         yield embedded_url(Path(tmp_path_factory.mktemp("pg")), name)

@@ -8,7 +8,14 @@ from decimal import Decimal
 
 from crm.db import UnitOfWork
 from crm.enums import AgentRole
-from crm.schemas.people import AgentCreate, AgentDTO, RepresentativeCreate, RepresentativeDTO, TierCreate, TierDTO
+from crm.schemas.people import (
+    AgentCreate,
+    AgentDTO,
+    RepresentativeCreate,
+    RepresentativeDTO,
+    TierCreate,
+    TierDTO,
+)
 from crm.schemas.types import Actor
 from crm.services import agents, representatives, tiers
 
@@ -19,7 +26,9 @@ def _next() -> int:
     return next(_counter)
 
 
-async def make_agent(uow: UnitOfWork, *, role: AgentRole = AgentRole.AGENT, name: str | None = None) -> AgentDTO:
+async def make_agent(
+    uow: UnitOfWork, *, role: AgentRole = AgentRole.AGENT, name: str | None = None
+) -> AgentDTO:
     n = _next()
     return await agents.create(
         uow,
