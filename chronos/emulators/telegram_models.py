@@ -61,7 +61,11 @@ class EmulatedUser:
 
 @dataclass(frozen=True, slots=True)
 class RecordedCall:
-    """One Bot API request as the emulator saw it; ``params`` are decoded (ints, JSON objects)."""
+    """One Bot API request as the emulator saw it.
+
+    ``params`` are decoded (ints, JSON objects; uploads as ``{"filename", "content_type", "size"}``).
+    File downloads are recorded too, as method ``downloadFile`` with ``{"file_path": ...}``.
+    """
 
     method: str
     params: JsonDict
@@ -96,6 +100,7 @@ class StoredMessage:
 
     @property
     def text(self) -> str | None:
+        """The text, or the caption of a media message."""
         value = self.raw.get("text", self.raw.get("caption"))
         return value if isinstance(value, str) else None
 

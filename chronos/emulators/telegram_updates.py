@@ -43,9 +43,12 @@ DEFAULT_ALLOWED = frozenset(
     }
 )
 _CONFLICT_WEBHOOK = (
-    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
 )
-_CONFLICT_POLL = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+_CONFLICT_POLL = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+)
 
 ReplyHandler = Callable[[JsonDict], Awaitable[None]]
 
@@ -121,7 +124,7 @@ class UpdateBus:
         if isinstance(allowed, list):
             self._allowed = frozenset(str(a) for a in allowed) or DEFAULT_ALLOWED
 
-    async def get_updates(self, offset: int | None, limit: int, timeout: float) -> list[JsonDict]:
+    async def get_updates(self, offset: int | None, limit: int, wait_seconds: float) -> list[JsonDict]:
         if self.webhook is not None:
             raise ApiError(409, _CONFLICT_WEBHOOK)
         self._confirm(offset)
@@ -129,7 +132,7 @@ class UpdateBus:
         generation = self._poll_generation
         self.notify()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(timeout, 0)
+        deadline = loop.time() + max(wait_seconds, 0)
         while True:
             batch = list(itertools.islice(self._pending, max(1, min(limit, 100))))
             remaining = deadline - loop.time()
