@@ -1,0 +1,207 @@
+"""Personal-data masking before text leaves for an external LLM (or the knowledge store).
+
+:func:`mask` replaces every phone, bank card, Sheba/IBAN, national id, email and Telegram handle with a
+placeholder such as ``[PHONE_1]``. Placeholders are stable within one :class:`MaskSession`: the same
+value (in any written form or digit set) always gets the same placeholder, so the model can still tell
+two people apart. :func:`unmask` puts the original text back into the model's answer.
+
+Detection runs on an ASCII-digit copy of the text (Persian and Arabic-Indic digits translate one code
+point to one code point, so spans line up with the original). Numbers are only masked when they are
+plausible: cards must pass Luhn, national ids their official checksum, phones must be Iranian mobiles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ai.text.persian import to_ascii_digits
+from ai.text.phone import InvalidPhoneError, is_mobile, normalize_phone
+
+PiiKind = Literal["PHONE", "CARD", "IBAN", "NATIONAL_ID", "EMAIL", "HANDLE"]
+
+PLACEHOLDER_PATTERN = re.compile(r"\[(PHONE|CARD|IBAN|NATIONAL_ID|EMAIL|HANDLE)_(\d{1,4})\]")
+
+_SEP = r"[ \-.\u200c]?"
+_EMAIL = re.compile(r"(?<![\w.+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_TELEGRAM_LINK = re.compile(
+    r"(?:https?://)?(?:t|telegram)\.me/([A-Za-z][A-Za-z0-9_]{3,31})(?![A-Za-z0-9_])", re.IGNORECASE
+)
+_HANDLE = re.compile(r"(?<![A-Za-z0-9_@.])@([A-Za-z][A-Za-z0-9_]{3,31})(?![A-Za-z0-9_])")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])IR[ \-]?(?:\d[ \-]?){23}\d(?!\d)", re.IGNORECASE)
+# Numbers glued to Latin letters or digits (hex ids, hashes, longer numbers) are not personal data.
+_START = r"(?<![A-Za-z0-9+])"
+_END = r"(?![A-Za-z0-9])"
+_CARD = re.compile(rf"{_START}\d{{4}}[ \-]?\d{{4}}[ \-]?\d{{4}}[ \-]?\d{{4}}{_END}")
+_TRUNK = r"(?:\+98|0098|98|0)"
+# "(0912) 123 4567", "+98 (912) 1234567", "0912-123-45-67": a trunk prefix, 9xx, then seven digits.
+_MOBILE_HEAD = rf"(?:\({_TRUNK}[ \-]?9\d\d\)|{_TRUNK}[ \-]?(?:\(9\d\d\)|9\d\d))"
+_PREFIXED_MOBILE = re.compile(rf"{_START}{_MOBILE_HEAD}(?:{_SEP}\d){{7}}{_END}")
+_BARE_MOBILE = re.compile(rf"{_START}9\d\d(?:{_SEP}\d){{7}}{_END}")
+_NATIONAL_ID = re.compile(rf"{_START}\d{{3}}-?\d{{6}}-?\d{_END}")
+_NON_DIGITS = re.compile(r"\D")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum every bank card number carries in its last digit."""
+    if not digits.isdigit() or not 12 <= len(digits) <= 19:
+        return False
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def national_id_valid(digits: str) -> bool:
+    """Iranian national id (کد ملی): ten digits, the last one a mod-11 check over the first nine."""
+    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+        return False
+    weighted = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
+    check = int(digits[9])
+    return check == weighted if weighted < 2 else check == 11 - weighted
+
+
+@dataclass(frozen=True)
+class PiiMatch:
+    kind: PiiKind
+    start: int
+    end: int
+    canonical: str
+
+
+def _digits(text: str) -> str:
+    return _NON_DIGITS.sub("", text)
+
+
+def _mobile_canonical(raw: str) -> str | None:
+    try:
+        e164 = normalize_phone(raw)
+    except InvalidPhoneError:
+        return None
+    return e164 if is_mobile(e164) else None
+
+
+def _card_canonical(raw: str) -> str | None:
+    digits = _digits(raw)
+    return digits if luhn_valid(digits) else None
+
+
+def _national_id_canonical(raw: str) -> str | None:
+    digits = _digits(raw)
+    return digits if national_id_valid(digits) else None
+
+
+_Detector = tuple[PiiKind, re.Pattern[str], Callable[[re.Match[str]], str | None]]
+
+# Order matters: earlier detectors claim their spans first (an email hides the @ of a handle, a card
+# hides its digits from the phone and national-id detectors, a checksum-valid national id wins over a
+# bare ten-digit mobile).
+_DETECTORS: tuple[_Detector, ...] = (
+    ("EMAIL", _EMAIL, lambda m: m.group(0).lower()),
+    ("HANDLE", _TELEGRAM_LINK, lambda m: m.group(1).lower()),
+    ("HANDLE", _HANDLE, lambda m: m.group(1).lower()),
+    ("IBAN", _IBAN, lambda m: "IR" + _digits(m.group(0))),
+    ("CARD", _CARD, lambda m: _card_canonical(m.group(0))),
+    ("PHONE", _PREFIXED_MOBILE, lambda m: _mobile_canonical(m.group(0))),
+    ("NATIONAL_ID", _NATIONAL_ID, lambda m: _national_id_canonical(m.group(0))),
+    ("PHONE", _BARE_MOBILE, lambda m: _mobile_canonical(m.group(0))),
+)
+
+
+def find_pii(text: str) -> list[PiiMatch]:
+    """Every personal-data span in ``text``, non-overlapping, in reading order."""
+    if not text:
+        return []
+    ascii_text = to_ascii_digits(text)
+    claimed: list[PiiMatch] = []
+    for kind, pattern, canonical_of in _DETECTORS:
+        for match in pattern.finditer(ascii_text):
+            start, end = match.span()
+            if any(start < other.end and other.start < end for other in claimed):
+                continue
+            canonical = canonical_of(match)
+            if canonical is not None:
+                claimed.append(PiiMatch(kind, start, end, canonical))
+    return sorted(claimed, key=lambda item: item.start)
+
+
+def contains_pii(text: str) -> bool:
+    return bool(find_pii(text))
+
+
+@dataclass
+class MaskSession:
+    """Placeholder assignments for one request; never shared between requests."""
+
+    _by_value: dict[tuple[PiiKind, str], str] = field(default_factory=dict)
+    _originals: dict[str, str] = field(default_factory=dict)
+    _counters: dict[PiiKind, int] = field(default_factory=dict)
+
+    def placeholder_for(self, kind: PiiKind, canonical: str, original: str) -> str:
+        key = (kind, canonical)
+        existing = self._by_value.get(key)
+        if existing is not None:
+            return existing
+        number = self._counters.get(kind, 0) + 1
+        self._counters[kind] = number
+        placeholder = f"[{kind}_{number}]"
+        self._by_value[key] = placeholder
+        self._originals[placeholder] = original
+        return placeholder
+
+    def original(self, placeholder: str) -> str | None:
+        return self._originals.get(placeholder)
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(self._originals)
+
+    def __len__(self) -> int:
+        return len(self._originals)
+
+
+def _defuse_lookalikes(text: str) -> str:
+    """Text that already looks like a placeholder is rewritten so unmasking can never touch it."""
+    return PLACEHOLDER_PATTERN.sub(lambda match: f"({match.group(1)}_{match.group(2)})", text)
+
+
+def mask(text: str, session: MaskSession) -> str:
+    """``text`` with every personal-data span replaced by its session placeholder.
+
+    Placeholder look-alikes already in the text (``[PHONE_1]`` typed by someone) become ``(PHONE_1)``,
+    so a forged placeholder cannot be turned into a real value by :func:`unmask`.
+    """
+    text = _defuse_lookalikes(text)
+    matches = find_pii(text)
+    if not matches:
+        return text
+    pieces: list[str] = []
+    cursor = 0
+    for match in matches:
+        pieces.append(text[cursor : match.start])
+        pieces.append(session.placeholder_for(match.kind, match.canonical, text[match.start : match.end]))
+        cursor = match.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def unmask(text: str, session: MaskSession) -> str:
+    """Put the session's originals back; placeholders the session does not know are left as they are."""
+
+    def restore(match: re.Match[str]) -> str:
+        original = session.original(match.group(0))
+        return match.group(0) if original is None else original
+
+    return PLACEHOLDER_PATTERN.sub(restore, text)
+
+
+def placeholders_in(text: str) -> Iterator[str]:
+    for match in PLACEHOLDER_PATTERN.finditer(text):
+        yield match.group(0)
