@@ -42,16 +42,15 @@ async def log(uow: UnitOfWork, data: InteractionCreate, actor: Actor) -> tuple[I
 
 
 async def list_for_rep(
-    uow: UnitOfWork, rep_id: int, *, limit: int = 20, before_id: int | None = None
+    uow: UnitOfWork, rep_id: int, *, limit: int = 20, offset: int = 0
 ) -> list[InteractionDTO]:
     query = (
         select(Interaction)
         .where(Interaction.representative_id == rep_id)
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
         .limit(limit)
+        .offset(offset)
     )
-    if before_id is not None:
-        query = query.where(Interaction.id < before_id)
     return [InteractionDTO.model_validate(row) for row in await uow.session.scalars(query)]
 
 

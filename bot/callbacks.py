@@ -1,0 +1,35 @@
+"""Typed callback data. Prefixes are one letter and ids are integers, so every payload stays well
+under Telegram's 64-byte limit (aiogram refuses to build a longer one)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class RepAction(CallbackData, prefix="r"):
+    action: str  # card | log | tnew | tlist | hist | link
+    rep_id: int
+    before: int = 0  # history paging: how many newer interactions to skip
+
+
+class TicketAction(CallbackData, prefix="t"):
+    action: str  # view | comment | move | resolve
+    ticket_id: int
+    status: str = ""
+
+
+class Choice(CallbackData, prefix="c"):
+    """A button inside a multi-step flow; ``field`` names the step so a stale button is detectable."""
+
+    field: str
+    value: str
+
+
+class Cancel(CallbackData, prefix="x"):
+    pass
+
+
+class AgentAdmin(CallbackData, prefix="a"):
+    action: str  # add | toggle | role
+    agent_id: int = 0
+    role: str = ""

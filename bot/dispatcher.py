@@ -1,0 +1,34 @@
+"""build_dispatcher(): middlewares and one router per feature, in the order they must match."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares.identity import IdentityMiddleware
+from bot.middlewares.throttle import ThrottleMiddleware
+from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
+from bot.routers import errors, fallback, find, linking, representative, start
+
+
+def build_dispatcher(
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    throttle_per_minute: int = 60,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp.update.outer_middleware(ThrottleMiddleware(throttle_per_minute))
+    dp.update.outer_middleware(UnitOfWorkMiddleware(session_factory))
+    dp.update.outer_middleware(IdentityMiddleware())
+    dp.include_routers(
+        errors.router,
+        linking.router,  # deep-link /start must win over the role-specific /start handlers
+        representative.router,
+        start.router,
+        find.router,
+        fallback.router,  # last: strangers, unknown commands, stale buttons
+    )
+    return dp

@@ -1,0 +1,1 @@
+"""Outer middlewares, in order: throttle → unit of work → dedupe → identity and locale."""

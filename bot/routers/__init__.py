@@ -1,0 +1,1 @@
+"""One router per feature; bot.dispatcher assembles them in order."""

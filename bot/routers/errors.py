@@ -1,0 +1,68 @@
+"""The last line of defence: the user gets a friendly message with an error id, the log gets the trace,
+and the polling loop keeps going."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from bot.texts import Texts
+from crm.errors import DomainError, InvalidTransition, PermissionDenied
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+
+
+def _is_database_outage(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | OSError) and not isinstance(exc, FileNotFoundError)
+
+
+def _domain_text(exc: DomainError, texts: Texts) -> str:
+    if isinstance(exc, InvalidTransition):
+        return texts.t(
+            "error.invalid_transition",
+            from_status=texts.t(f"tstatus.{exc.params['from_status']}"),
+            to_status=texts.t(f"tstatus.{exc.params['to_status']}"),
+        )
+    if isinstance(exc, PermissionDenied):
+        return texts.t("error.forbidden")
+    return texts.t("error.stale")  # NotFound and the rest: the button or record is gone
+
+
+@router.errors(ExceptionTypeFilter(DomainError))
+async def on_domain_error(event: ErrorEvent, texts: Texts | None = None) -> bool:
+    """Expected refusals (a deleted ticket, a forbidden transition): a clear answer, no error id."""
+    assert isinstance(event.exception, DomainError)
+    text = _domain_text(event.exception, texts or Texts())
+    update = event.update
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:190], show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(text)
+    return True
+
+
+@router.errors()
+async def on_error(event: ErrorEvent, texts: Texts | None = None) -> bool:
+    error_id = uuid.uuid4().hex[:8]
+    log.error("update %s failed [%s]", event.update.update_id, error_id, exc_info=event.exception)
+    texts = texts or Texts()
+    key = "error.db_unavailable" if _is_database_outage(event.exception) else "error.generic"
+    update = event.update
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.t(key, error_id=error_id)[:190], show_alert=True)
+        elif update.message is not None:
+            await update.message.answer(texts.t(key, error_id=error_id))
+    except Exception:  # the error reply itself failed (e.g. Telegram down): the log already has it
+        log.exception("could not tell the user about error %s", error_id)
+    return True

@@ -1,0 +1,66 @@
+"""Telegram's limits, handled in one place.
+
+* :class:`RetryAfterMiddleware` sits on the bot's HTTP session: every API call that gets a 429
+  waits ``retry_after`` and tries again, a bounded number of times.
+* :func:`send_long` splits text over 4096 characters at line breaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import InlineKeyboardMarkup, Message
+
+from bot.render import split_message
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_AFTER_S = 60
+
+
+class RetryAfterMiddleware(BaseRequestMiddleware):
+    def __init__(self, retries: int = 3, sleep: Any = asyncio.sleep) -> None:
+        self.retries = retries
+        self._sleep = sleep
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                attempt += 1
+                if attempt > self.retries or exc.retry_after > MAX_RETRY_AFTER_S:
+                    raise
+                log.warning(
+                    "429 on %s, retrying in %ss (%d/%d)",
+                    type(method).__name__,
+                    exc.retry_after,
+                    attempt,
+                    self.retries,
+                )
+                await self._sleep(exc.retry_after)
+
+
+async def send_long(
+    bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> list[Message]:
+    """Send text of any length; the keyboard goes on the last part."""
+    parts = split_message(text)
+    sent = []
+    for index, part in enumerate(parts):
+        markup = reply_markup if index == len(parts) - 1 else None
+        sent.append(await bot.send_message(chat_id, part, reply_markup=markup))
+    return sent

@@ -1,0 +1,53 @@
+"""Wiring of the Telegram side: the Bot (over real HTTP, to Telegram or a local Bot API server) and
+its dispatcher, shared by `chronos bot`, the offline console and the tests."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand
+
+from bot.dispatcher import build_dispatcher
+from bot.sender import RetryAfterMiddleware
+from chronos.runtime import Runtime
+from crm.services import agents
+
+BOT_COMMANDS_FA = [
+    BotCommand(command="find", description="جست‌وجوی نماینده"),
+    BotCommand(command="help", description="راهنما"),
+    BotCommand(command="lang", description="تغییر زبان"),
+    BotCommand(command="cancel", description="انصراف"),
+]
+
+
+def build_bot(token: str, *, api_server: str | None = None, send_retries: int = 3) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_server)) if api_server else AiohttpSession()
+    session.middleware(RetryAfterMiddleware(retries=send_retries))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_app_dispatcher(runtime: Runtime) -> Dispatcher:
+    return build_dispatcher(
+        runtime.session_factory, throttle_per_minute=runtime.settings.bot.throttle_per_minute
+    )
+
+
+async def ensure_admins_and_commands(runtime: Runtime, bot: Bot) -> None:
+    async with runtime.uow() as uow:
+        await agents.ensure_admins(uow, runtime.settings.admin_telegram_ids)
+    await bot.set_my_commands(BOT_COMMANDS_FA)
+
+
+async def run_polling(runtime: Runtime, bot: Bot, dp: Dispatcher, *, handle_signals: bool = True) -> None:
+    """Long polling with bounded concurrency (aiogram's default is unbounded)."""
+    await ensure_admins_and_commands(runtime, bot)
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(
+        bot,
+        handle_signals=handle_signals,
+        tasks_concurrency_limit=runtime.settings.bot.max_concurrent_updates,
+        allowed_updates=dp.resolve_used_update_types(),
+    )

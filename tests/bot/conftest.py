@@ -1,0 +1,47 @@
+"""One emulator, bot and dispatcher per test session (aiogram routers attach to one dispatcher);
+each test gets a clean database and a clean record of Bot API calls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.dispatcher import build_dispatcher
+from chronos.botapp import build_bot
+from chronos.emulators import TelegramEmulator
+from crm.db import UnitOfWork, create_session_factory
+from tests.bot.harness import BotHarness, running
+
+
+@pytest.fixture(scope="session")
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    async with TelegramEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+async def session_harness(emulator: TelegramEmulator, engine: AsyncEngine) -> AsyncIterator[BotHarness]:
+    bot = build_bot(emulator.token, api_server=emulator.base_url, send_retries=3)
+    dp = build_dispatcher(create_session_factory(engine), throttle_per_minute=600)
+    try:
+        async with running(emulator, bot, dp) as harness:
+            yield harness
+    finally:
+        await bot.session.close()
+
+
+@pytest.fixture
+async def harness(
+    session_harness: BotHarness, committing_session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[BotHarness]:
+    session_harness.emulator.clear_calls()
+    yield session_harness
+    session_harness.emulator.clear_faults()
+
+
+@pytest.fixture
+def db(committing_session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
+    """A unit of work on the same committed data the bot sees."""
+    return UnitOfWork(committing_session_factory)
