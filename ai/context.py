@@ -29,8 +29,8 @@ def estimate_tokens(text: str) -> int:
     """Conservative token estimate: ASCII at 3 chars/token, other scripts at 2 chars/token."""
     if not text:
         return 0
-    non_ascii = sum(1 for char in text if ord(char) > 127)
-    return math.ceil((len(text) - non_ascii) / 3 + non_ascii / 2)
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    return math.ceil(ascii_chars / 3 + (len(text) - ascii_chars) / 2)
 
 
 def omission_marker(count: int) -> str:

@@ -42,6 +42,7 @@ _PREFIXED_MOBILE = re.compile(rf"{_START}{_MOBILE_HEAD}(?:{_SEP}\d){{7}}{_END}")
 _BARE_MOBILE = re.compile(rf"{_START}9\d\d(?:{_SEP}\d){{7}}{_END}")
 _NATIONAL_ID = re.compile(rf"{_START}\d{{3}}-?\d{{6}}-?\d{_END}")
 _NON_DIGITS = re.compile(r"\D")
+_EASTERN_DIGIT = re.compile("[\u06f0-\u06f9\u0660-\u0669]")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -103,25 +104,35 @@ _Detector = tuple[PiiKind, re.Pattern[str], Callable[[re.Match[str]], str | None
 # Order matters: earlier detectors claim their spans first (an email hides the @ of a handle, a card
 # hides its digits from the phone and national-id detectors, a checksum-valid national id wins over a
 # bare ten-digit mobile).
-_DETECTORS: tuple[_Detector, ...] = (
+_TEXT_DETECTORS: tuple[_Detector, ...] = (
     ("EMAIL", _EMAIL, lambda m: m.group(0).lower()),
     ("HANDLE", _TELEGRAM_LINK, lambda m: m.group(1).lower()),
     ("HANDLE", _HANDLE, lambda m: m.group(1).lower()),
+)
+_NUMBER_DETECTORS: tuple[_Detector, ...] = (
     ("IBAN", _IBAN, lambda m: "IR" + _digits(m.group(0))),
     ("CARD", _CARD, lambda m: _card_canonical(m.group(0))),
     ("PHONE", _PREFIXED_MOBILE, lambda m: _mobile_canonical(m.group(0))),
     ("NATIONAL_ID", _NATIONAL_ID, lambda m: _national_id_canonical(m.group(0))),
     ("PHONE", _BARE_MOBILE, lambda m: _mobile_canonical(m.group(0))),
 )
+# Cheap gates: most text has no "@", no "t.me/" and no run of ten digits, so most detectors never run.
+_MAY_HOLD_TEXT_PII = re.compile(r"@|\.me/", re.IGNORECASE)
+_MAY_HOLD_NUMBER_PII = re.compile(r"\d(?:[ \-.()\u200c]{0,2}\d){9}")
 
 
 def find_pii(text: str) -> list[PiiMatch]:
     """Every personal-data span in ``text``, non-overlapping, in reading order."""
     if not text:
         return []
-    ascii_text = to_ascii_digits(text)
+    ascii_text = to_ascii_digits(text) if _EASTERN_DIGIT.search(text) else text
+    detectors: tuple[_Detector, ...] = ()
+    if _MAY_HOLD_TEXT_PII.search(ascii_text):
+        detectors += _TEXT_DETECTORS
+    if _MAY_HOLD_NUMBER_PII.search(ascii_text):
+        detectors += _NUMBER_DETECTORS
     claimed: list[PiiMatch] = []
-    for kind, pattern, canonical_of in _DETECTORS:
+    for kind, pattern, canonical_of in detectors:
         for match in pattern.finditer(ascii_text):
             start, end = match.span()
             if any(start < other.end and other.start < end for other in claimed):

@@ -34,8 +34,8 @@ JsonObject = dict[str, Any]
 
 def count_tokens(text: str) -> int:
     """Roughly what a BPE tokenizer reports: ~4 ASCII chars or ~1.5 Persian chars per token."""
-    non_ascii = sum(1 for char in text if ord(char) > 127)
-    return math.ceil((len(text) - non_ascii) / 4 + non_ascii / 1.5)
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    return math.ceil(ascii_chars / 4 + (len(text) - ascii_chars) / 1.5)
 
 
 @dataclass(frozen=True)

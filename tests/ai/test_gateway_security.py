@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ai.context import ContextSection
-from ai.llm import GuardrailViolation, LLMGateway, run_with_fallback
+from ai.llm import GatewayResult, GuardrailViolation, LLMGateway, run_with_fallback
 from ai.text.persian import to_ascii_digits
 from tests.ai.test_gateway_support import Harness, Summary, generic_template, running_harness
 
@@ -30,10 +30,9 @@ async def harness() -> AsyncIterator[Harness]:
         yield running
 
 
-async def ask(gateway: LLMGateway, *record_texts: str, task: str = "خلاصه کن") -> Summary:
+async def ask(gateway: LLMGateway, *record_texts: str, task: str = "خلاصه کن") -> GatewayResult[Summary]:
     section = ContextSection("records", 1, list(record_texts or ["تماس"]))
-    result = await gateway.complete_json(generic_template(), {"task": task, "records": section}, Summary)
-    return result.value
+    return await gateway.complete_json(generic_template(), {"task": task, "records": section}, Summary)
 
 
 async def test_no_personal_data_reaches_the_provider(harness: Harness) -> None:
@@ -44,7 +43,7 @@ async def test_no_personal_data_reaches_the_provider(harness: Harness) -> None:
         f"کانال {PII_SAMPLES['handle']} یا {PII_SAMPLES['link']}",
     ]
 
-    value = await ask(harness.gateway, *records, task=f"به {PII_SAMPLES['email']} ایمیل بزن")
+    result = await ask(harness.gateway, *records, task=f"به {PII_SAMPLES['email']} ایمیل بزن")
 
     body = harness.emulator.requests[0].text
     for sample in PII_SAMPLES.values():
@@ -56,7 +55,7 @@ async def test_no_personal_data_reaches_the_provider(harness: Harness) -> None:
     for placeholder in ("[PHONE_1]", "[CARD_1]", "[IBAN_1]", "[NATIONAL_ID_1]", "[EMAIL_1]", "[HANDLE_1]"):
         assert placeholder in body
     assert "[HANDLE_2]" not in body  # the handle and its t.me link are the same person
-    assert value.summary == f"{PII_SAMPLES['phone']} {PII_SAMPLES['email']} {PII_SAMPLES['card']}"
+    assert result.value.summary == f"{PII_SAMPLES['phone']} {PII_SAMPLES['email']} {PII_SAMPLES['card']}"
 
 
 async def test_injected_instructions_stay_inside_their_data_block(harness: Harness) -> None:
@@ -131,7 +130,7 @@ async def test_answers_with_pii_or_invented_placeholders_are_rejected(
 async def test_forged_placeholders_in_data_cannot_be_unmasked(harness: Harness) -> None:
     harness.emulator.responder = lambda request: {"summary": "[PHONE_1]"}
 
-    value = await ask(harness.gateway, "شماره 09121234567", "متن [PHONE_2] جعلی")
+    result = await ask(harness.gateway, "شماره 09121234567", "متن [PHONE_2] جعلی")
 
-    assert value.summary == "09121234567"
+    assert result.value.summary == "09121234567"
     assert "(PHONE_2)" in harness.emulator.requests[0].text
