@@ -1,0 +1,382 @@
+"""The readable lexicon files, parsed, and the matcher that finds their entries in tokenised text.
+
+``lexicon_fa.txt`` holds cues (polarity, emotions, signals), ``modifiers_fa.txt`` the words that
+change other cues (negators, intensifiers, «ولی»…), ``finglish.txt`` Latin spellings. Entries are
+tokenised exactly like the input, so spelling variants (ZWNJ, spaces, ي/ی) never need listing twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Final, Literal, cast, get_args
+
+from ai.sentiment.schema import EMOTIONS, SIGNALS, Emotion, Signal
+from ai.sentiment.text import Token, TokenKind, tokenize
+
+EntryKind = Literal[
+    "cue",
+    "negate_after",
+    "negate_before",
+    "intensify",
+    "repeat",
+    "diminish",
+    "contrast",
+    "concede",
+    "sarcasm",
+    "question",
+    "no_stem",
+]
+_SECTIONS: Final = frozenset(get_args(EntryKind)) - {"cue"}
+_DETECTORS: Final = frozenset({"sarcasm", "question"})  # found without consuming tokens
+GAP: Final = 3  # «*» in a phrase skips at most this many words
+PUNCT: Final[frozenset[TokenKind]] = frozenset({"bang", "question", "stop", "comma"})
+# Suffixes stripped to find a cue: «قطعه» → «قطع», «مشکلات» → «مشکل», «قیمتش» → «قیمت».
+_STEM_SUFFIXES: Final = tuple(
+    sorted(
+        {"ها", "های", "ات", "ا", "ه", "ی", "م", "ت", "ش", "ن", "و", "ید", "ین", "یم", "ند", "ام", "مو"}
+        | {
+            "شو",
+            "تو",
+            "مون",
+            "تون",
+            "شون",
+            "ست",
+            "اش",
+            "ای",
+            "یه",
+            "هاش",
+            "هام",
+            "تر",
+            "اتون",
+            "امون",
+            "اشون",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+
+
+class LexiconError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    name: str
+    segments: tuple[tuple[str, ...], ...]  # contiguous runs of keys, separated by gaps
+    kind: EntryKind
+    valence: float = 0.0
+    emotions: tuple[tuple[Emotion, float], ...] = ()
+    signals: tuple[Signal, ...] = ()
+    tags: frozenset[str] = frozenset()
+    factor: float = 1.0
+    alone: float = 0.0  # a modifier's own valence when it modifies nothing
+
+    @property
+    def size(self) -> int:
+        return sum(len(s) for s in self.segments)
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    key: str
+    forms: tuple[str, ...]  # key first, then stems found in the vocabulary
+    start: int
+    end: int
+    kind: TokenKind
+    fuzzy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry: Entry
+    first: int  # token indices, inclusive
+    last: int
+    start: int  # offsets into the original text
+    end: int
+    fuzzy: bool = False
+    self_negated: bool = False  # «نمی» + a cue written with «می»
+
+
+def _segments(phrase: str) -> tuple[tuple[str, ...], ...]:
+    parts = [p for p in re.split(r"\s\*\s|^\*\s|\s\*$", phrase) if p.strip()]
+    segs = tuple(tuple(t.key for t in tokenize(p)) for p in parts)
+    if not segs or any(not s for s in segs):
+        raise LexiconError(f"phrase tokenises to nothing: {phrase!r}")
+    return segs
+
+
+def _name(phrase: str) -> str:
+    return " * ".join(" ".join(seg) for seg in _segments(phrase))
+
+
+def _emotions(field_: str, line: str) -> tuple[tuple[Emotion, float], ...]:
+    out: list[tuple[Emotion, float]] = []
+    for item in filter(None, (x.strip() for x in field_.split(","))):
+        name, _, weight = item.partition(":")
+        if name not in EMOTIONS:
+            raise LexiconError(f"unknown emotion {name!r} in {line!r}")
+        out.append((name, float(weight) if weight else 1.0))
+    return tuple(out)
+
+
+def _signals(field_: str, line: str) -> tuple[Signal, ...]:
+    names = [x.strip() for x in field_.split(",") if x.strip()]
+    for name in names:
+        if name not in SIGNALS:
+            raise LexiconError(f"unknown signal {name!r} in {line!r}")
+    return tuple(cast(Signal, n) for n in names)
+
+
+def _lines(text: str) -> list[str]:
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def parse_cues(text: str) -> list[Entry]:
+    entries: list[Entry] = []
+    for line in _lines(text):
+        cols = [c.strip() for c in line.split("|")]
+        if len(cols) != 5:
+            raise LexiconError(f"expected 5 columns: {line!r}")
+        phrase, valence, emotions, signals, tags = cols
+        entries.append(
+            Entry(
+                name=_name(phrase),
+                segments=_segments(phrase),
+                kind="cue",
+                valence=float(valence),
+                emotions=_emotions(emotions, line),
+                signals=_signals(signals, line),
+                tags=frozenset(t for t in tags.split(",") if t),
+            )
+        )
+    return entries
+
+
+def parse_modifiers(text: str) -> list[Entry]:
+    entries: list[Entry] = []
+    section: EntryKind | None = None
+    for line in _lines(text):
+        if line.startswith("["):
+            name = line.strip("[]")
+            if name not in _SECTIONS:
+                raise LexiconError(f"unknown section {line!r}")
+            section = cast(EntryKind, name)
+            continue
+        if section is None:
+            raise LexiconError(f"entry before any section: {line!r}")
+        cols = [c.strip() for c in line.split("|")]
+        if len(cols) not in (2, 3):
+            raise LexiconError(f"expected «phrase | factor [| valence alone]»: {line!r}")
+        alone = float(cols[2]) if len(cols) == 3 else 0.0
+        entries.append(Entry(_name(cols[0]), _segments(cols[0]), section, factor=float(cols[1]), alone=alone))
+    return entries
+
+
+def latin_key(word: str) -> str:
+    """Canonical Finglish spelling: «Kheyliii» → «kheili», «ghateh» → «ghate», «mamnoon» → «mamnon»."""
+    w = word.lower().replace("y", "i").replace("q", "gh").replace("w", "v")
+    w = re.sub(r"(.)\1+", r"\1", w)
+    if len(w) > 3 and w.endswith("h") and w[-2] in "ae":
+        w = w[:-1]
+    return w
+
+
+def parse_finglish(text: str) -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _lines(text):
+        latin, _, persian = (c.strip() for c in line.partition("|"))
+        if not latin or not persian:
+            raise LexiconError(f"expected «latin | persian»: {line!r}")
+        table[latin_key(latin)] = tuple(t.key for t in tokenize(persian))
+    return table
+
+
+def _deletes(word: str) -> set[str]:
+    """One letter removed, never the first or the last: those carry «ن» (negation), «ب», «ه», «م»…"""
+    return {word[:i] + word[i + 1 :] for i in range(1, len(word) - 1)}
+
+
+# Persian letters that sound alike and are confused when typing: «قتع» for «قطع», «افتزاح» for «افتضاح».
+_SOUND = str.maketrans(
+    {"ط": "ت", "ص": "س", "ث": "س", "ذ": "ز", "ض": "ز", "ظ": "ز", "ح": "ه", "ع": "ا", "غ": "ق"}
+)
+
+
+def _sound(word: str) -> str:
+    return word.translate(_SOUND)
+
+
+@dataclass
+class Lexicon:
+    entries: list[Entry]
+    finglish: dict[str, tuple[str, ...]]
+    vocab: set[str] = field(init=False)
+    _index: dict[str, list[Entry]] = field(init=False)
+    _gapped: dict[str, list[Entry]] = field(init=False)
+    _forms_cache: dict[str, tuple[str, ...]] = field(init=False)
+    _detectors: dict[str, list[Entry]] = field(init=False)
+    _no_stem: frozenset[str] = field(init=False)
+    _sounds: dict[str, set[str]] = field(init=False)
+    _missing: dict[str, set[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.vocab = {k for e in self.entries if e.kind != "no_stem" for s in e.segments for k in s}
+        self._no_stem = frozenset(e.segments[0][0] for e in self.entries if e.kind == "no_stem")
+        self._index, self._detectors, self._gapped, self._forms_cache = {}, {}, {}, {}
+        for e in sorted(self.entries, key=lambda e: -e.size):
+            if e.kind in _DETECTORS:
+                self._detectors.setdefault(e.segments[0][0], []).append(e)
+            elif len(e.segments) > 1:
+                self._gapped.setdefault(e.segments[0][0], []).append(e)
+            elif e.kind != "no_stem":
+                self._index.setdefault(e.segments[0][0], []).append(e)
+        self._sounds, self._missing = {}, {}
+        for word in self.vocab:
+            if len(word) >= 3 and not word.isascii():
+                self._sounds.setdefault(_sound(word), set()).add(word)
+            if len(word) >= 7 and not word.isascii():
+                for d in _deletes(word):
+                    self._missing.setdefault(d, set()).add(word)
+
+    # ------------------------------------------------------------------ preparing tokens
+    def _forms(self, key: str) -> tuple[str, ...]:
+        cached = self._forms_cache.get(key)
+        if cached is None:
+            cached = self._forms_cache[key] = self._stems(key)
+            if len(self._forms_cache) > 50_000:  # unbounded input vocabulary: keep memory flat
+                self._forms_cache.clear()
+        return cached
+
+    def _stems(self, key: str) -> tuple[str, ...]:
+        if key in self._no_stem:
+            return (key,)
+        forms = [key]
+        for suf in _STEM_SUFFIXES:
+            if key.endswith(suf) and len(key) - len(suf) >= 2:
+                stem = key[: -len(suf)]
+                if stem in self.vocab and stem not in forms:
+                    forms.append(stem)
+        return tuple(forms)
+
+    def _repair(self, key: str) -> list[str] | None:
+        """A vocabulary spelling for an unknown word: «میشع» → «میشه», «افتضحه» → «افتضاحه»."""
+        if key.endswith("ع"):
+            alt = key[:-1] + "ه"
+            if alt in self.vocab or len(self._forms(alt)) > 1:
+                return [alt]
+        if len(key) < 3:
+            return None
+        candidates = set(self._sounds.get(_sound(key), ()))  # a homophone letter swapped
+        if len(key) >= 6:
+            candidates |= self._missing.get(key, set())  # one letter left out
+        if len(key) >= 7:  # one letter too many
+            candidates |= {d for d in _deletes(key) if d in self.vocab and len(d) >= 6}
+        if len(candidates) == 1:
+            return [candidates.pop()]
+        for i in range(2, len(key) - 1):  # «خیلیبد», «وصلنمیشه»: a missing space
+            if key[:i] in self.vocab and key[i:] in self.vocab:
+                return [key[:i], key[i:]]
+        return None
+
+    def prepare(self, tokens: list[Token]) -> list[Tok]:
+        out: list[Tok] = []
+        for t in tokens:
+            keys, fuzzy = [t.key], False
+            if t.kind == "latin" and t.key not in self.vocab:
+                mapped = self.finglish.get(latin_key(t.key))
+                if mapped:
+                    keys = list(mapped)
+            elif t.kind == "word" and len(self._forms(t.key)) == 1 and t.key not in self.vocab:
+                repaired = self._repair(t.key)
+                if repaired:
+                    keys, fuzzy = repaired, True
+            kind: TokenKind = "word" if t.kind == "latin" and keys[0] != t.key else t.kind
+            out.extend(Tok(k, self._forms(k), t.start, t.end, kind, fuzzy) for k in keys)
+        return out
+
+    # ------------------------------------------------------------------ matching
+    @staticmethod
+    def _run(seg: tuple[str, ...], toks: list[Tok], i: int, taken: list[bool]) -> bool:
+        if i + len(seg) > len(toks):
+            return False
+        return all(not taken[i + j] and k in toks[i + j].forms for j, k in enumerate(seg))
+
+    def _match_gapped(self, e: Entry, toks: list[Tok], i: int, taken: list[bool]) -> list[int] | None:
+        if not self._run(e.segments[0], toks, i, taken):
+            return None
+        idx = list(range(i, i + len(e.segments[0])))
+        for seg in e.segments[1:]:
+            pos = idx[-1] + 1
+            for j in range(pos, min(pos + GAP + 1, len(toks))):
+                if self._run(seg, toks, j, taken):
+                    idx.extend(range(j, j + len(seg)))
+                    break
+                if toks[j].kind in PUNCT:
+                    return None
+            else:
+                return None
+        return idx
+
+    def _hit(self, e: Entry, toks: list[Tok], idx: list[int], *, negated: bool = False) -> Hit:
+        first, last = idx[0], idx[-1]
+        fuzzy = any(toks[k].fuzzy for k in idx)
+        return Hit(e, first, last, toks[first].start, toks[last].end, fuzzy, negated)
+
+    def match(self, toks: list[Tok]) -> tuple[list[Hit], list[Hit]]:
+        """Consuming hits (cues and modifiers, longest first, no overlaps) and detector hits."""
+        n = len(toks)
+        taken = [False] * n
+        hits: list[Hit] = []
+        for i in range(n):
+            for form in toks[i].forms:
+                for e in self._gapped.get(form, ()):
+                    idx = self._match_gapped(e, toks, i, taken)
+                    if idx:
+                        hits.append(self._hit(e, toks, idx))
+                        for k in idx:
+                            taken[k] = True
+        i = 0
+        while i < n:
+            if taken[i] or toks[i].kind in PUNCT:
+                i += 1
+                continue
+            best: Entry | None = None
+            for form in toks[i].forms:
+                for e in self._index.get(form, ()):
+                    if (best is None or e.size > best.size) and self._run(e.segments[0], toks, i, taken):
+                        best = e
+            if best is not None:
+                idx = list(range(i, i + best.size))
+                hits.append(self._hit(best, toks, idx))
+                i += best.size
+                continue
+            key = toks[i].key
+            if key.startswith("نمی") and len(key) > 4:  # «نمیرسه» → the cue «میرسه», negated
+                for e in self._index.get(key[1:], ()):
+                    if e.kind == "cue" and e.size == 1:
+                        hits.append(self._hit(e, toks, [i], negated=True))
+                        break
+            i += 1
+        hits.sort(key=lambda h: h.first)
+        detected: list[Hit] = []
+        free = [False] * n
+        for i in range(n):
+            for e in self._detectors.get(toks[i].key, ()):
+                if self._run(e.segments[0], toks, i, free):
+                    detected.append(self._hit(e, toks, list(range(i, i + e.size))))
+        return hits, detected
+
+
+def _read(name: str) -> str:
+    return resources.files("ai.sentiment").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    entries = parse_cues(_read("lexicon_fa.txt")) + parse_modifiers(_read("modifiers_fa.txt"))
+    return Lexicon(entries, parse_finglish(_read("finglish.txt")))
