@@ -9,6 +9,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
 
 from bot.dispatcher import build_dispatcher
 from bot.sender import RetryAfterMiddleware
@@ -51,3 +53,14 @@ async def run_polling(runtime: Runtime, bot: Bot, dp: Dispatcher, *, handle_sign
         tasks_concurrency_limit=runtime.settings.bot.max_concurrent_updates,
         allowed_updates=dp.resolve_used_update_types(),
     )
+
+
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+def build_webhook_app(dp: Dispatcher, bot: Bot, secret: str) -> web.Application:
+    """aiohttp app for Telegram's webhook; aiogram answers 401 to requests without the right secret."""
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=WEBHOOK_PATH)
+    setup_application(app, dp, bot=bot)
+    return app

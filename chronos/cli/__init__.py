@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chronos.cli import db, reps
+from chronos.cli import db, reps, run
 
 app = typer.Typer(
     name="chronos",
@@ -14,6 +14,11 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(reps.app, name="reps")
+app.command("up")(run.up)
+app.command("bot")(run.bot)
+app.command("console")(run.console_command)
+from chronos.cli import demo  # noqa: E402  (appended so sub-app registrations never conflict)
+app.add_typer(demo.app, name="demo")
 
 
 def main() -> None:

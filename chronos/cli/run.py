@@ -1,0 +1,116 @@
+"""`chronos bot` (long polling or --webhook), `chronos console`, and `chronos up` behind `make run`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import typer
+from aiohttp import web
+
+from chronos.botapp import (
+    WEBHOOK_PATH,
+    build_app_dispatcher,
+    build_bot,
+    build_webhook_app,
+    ensure_admins_and_commands,
+    run_polling,
+)
+from chronos.cli.common import console, err_console, run
+from chronos.console import ROLES, run_console
+from chronos.runtime import Runtime, open_runtime
+from crm import demo
+
+DEMO_SEED = 1
+
+
+async def serve_webhook(runtime: Runtime) -> None:
+    """aiohttp server behind Telegram's webhook; requests without the secret-token header get 401."""
+    settings = runtime.settings.bot
+    if settings.token is None or settings.webhook_url is None or settings.webhook_secret is None:
+        raise typer.BadParameter("webhook mode needs BOT_TOKEN, BOT_WEBHOOK_URL and BOT_WEBHOOK_SECRET")
+    bot = build_bot(
+        settings.token.get_secret_value(), api_server=settings.api_server, send_retries=settings.send_retries
+    )
+    dp = build_app_dispatcher(runtime)
+    secret = settings.webhook_secret.get_secret_value()
+    app = build_webhook_app(dp, bot, secret)
+    await ensure_admins_and_commands(runtime, bot)
+    await bot.set_webhook(
+        settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
+        secret_token=secret,
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    console.print(f"webhook listening on {settings.webhook_host}:{settings.webhook_port}{WEBHOOK_PATH}")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def run_bot(runtime: Runtime, *, webhook: bool) -> None:
+    settings = runtime.settings.bot
+    if webhook:
+        await serve_webhook(runtime)
+        return
+    if settings.token is None:
+        raise typer.BadParameter("BOT_TOKEN is not set; use `chronos console` to run offline")
+    bot = build_bot(
+        settings.token.get_secret_value(), api_server=settings.api_server, send_retries=settings.send_retries
+    )
+    await run_polling(runtime, bot, build_app_dispatcher(runtime))
+
+
+def bot(
+    webhook: bool = typer.Option(False, "--webhook", help="serve Telegram's webhook instead of polling"),
+) -> None:
+    """Run the Telegram bot (needs BOT_TOKEN)."""
+
+    async def _go() -> None:
+        async with open_runtime(migrate_first=True) as runtime:
+            await run_bot(runtime, webhook=webhook)
+
+    run(_go)
+
+
+def console_command(
+    as_role: str = typer.Option("agent", "--as", help=f"who you play: {', '.join(ROLES)}"),
+) -> None:
+    """Chat with the real bot offline, through the loopback Bot API emulator."""
+    if as_role not in ROLES:
+        raise typer.BadParameter(f"--as must be one of {', '.join(ROLES)}")
+
+    async def _go() -> None:
+        async with open_runtime(migrate_first=True) as runtime:
+            await run_console(runtime, as_role)
+
+    run(_go)
+
+
+def up() -> None:
+    """What `make run` does: embedded database, migrate, seed the demo if empty, then bot or console."""
+
+    async def _go() -> None:
+        async with open_runtime(migrate_first=True) as runtime:
+            await seed_demo_if_empty(runtime)
+            if runtime.settings.bot.token is not None:
+                await run_bot(runtime, webhook=runtime.settings.bot.webhook_url is not None)
+            else:
+                err_console.print(
+                    "BOT_TOKEN is not set: starting the offline console against the loopback Bot API."
+                )
+                await run_console(runtime, "agent")
+
+    run(_go)
+
+
+async def seed_demo_if_empty(runtime: Runtime) -> None:
+    async with runtime.uow() as uow:
+        if await demo.is_empty(uow):
+            console.print("empty database: seeding the demo MarFanet …")
+            summary = await demo.seed(uow, seed=DEMO_SEED, now=dt.datetime.now(dt.UTC))
+            console.print(f"seeded: {summary}")
