@@ -5,9 +5,10 @@ placeholder such as ``[PHONE_1]``. Placeholders are stable within one :class:`Ma
 value (in any written form or digit set) always gets the same placeholder, so the model can still tell
 two people apart. :func:`unmask` puts the original text back into the model's answer.
 
-Detection runs on an ASCII-digit copy of the text (Persian and Arabic-Indic digits translate one code
-point to one code point, so spans line up with the original). Numbers are only masked when they are
-plausible: cards must pass Luhn, national ids their official checksum, phones must be Iranian mobiles.
+Number detectors run only on short windows around runs of ten or more digits, translated to ASCII
+digits (Persian and Arabic-Indic digits translate one code point to one code point, so spans line up
+with the original). Numbers are only masked when they are plausible: cards must pass Luhn, national
+ids their official checksum, phones must be Iranian mobiles.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ _PREFIXED_MOBILE = re.compile(rf"{_START}{_MOBILE_HEAD}(?:{_SEP}\d){{7}}{_END}")
 _BARE_MOBILE = re.compile(rf"{_START}9\d\d(?:{_SEP}\d){{7}}{_END}")
 _NATIONAL_ID = re.compile(rf"{_START}\d{{3}}-?\d{{6}}-?\d{_END}")
 _NON_DIGITS = re.compile(r"\D")
-_EASTERN_DIGIT = re.compile("[\u06f0-\u06f9\u0660-\u0669]")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -116,30 +116,41 @@ _NUMBER_DETECTORS: tuple[_Detector, ...] = (
     ("NATIONAL_ID", _NATIONAL_ID, lambda m: _national_id_canonical(m.group(0))),
     ("PHONE", _BARE_MOBILE, lambda m: _mobile_canonical(m.group(0))),
 )
-# Cheap gates: most text has no "@", no "t.me/" and no run of ten digits, so most detectors never run.
+# Cheap gates: most text has no "@" and no "t.me/", so the text detectors rarely run. Number detectors
+# only run on short windows around runs of digits and separators that hold at least ten digits.
 _MAY_HOLD_TEXT_PII = re.compile(r"@|\.me/", re.IGNORECASE)
-_MAY_HOLD_NUMBER_PII = re.compile(r"\d(?:[ \-.()\u200c]{0,2}\d){9}")
+_ANY_DIGIT = "0-9\u06f0-\u06f9\u0660-\u0669"
+_NUMBER_RUN = re.compile(f"[{_ANY_DIGIT}][{_ANY_DIGIT} \\-.()\u200c]{{8,}}")
+# Context kept around a run: "IR" and a separator (or "+98 (") before it, one boundary char on each side.
+_CONTEXT_BEFORE = 4
+_MIN_DIGITS = 10
+_RUN_SEPARATORS = (" ", "-", ".", "(", ")", "\u200c")
+
+
+def _scan(claimed: list[PiiMatch], detectors: tuple[_Detector, ...], text: str, offset: int = 0) -> None:
+    for kind, pattern, canonical_of in detectors:
+        for match in pattern.finditer(text):
+            start, end = match.start() + offset, match.end() + offset
+            if any(start < other.end and other.start < end for other in claimed):
+                continue
+            canonical = canonical_of(match)
+            if canonical is not None:
+                claimed.append(PiiMatch(kind, start, end, canonical))
 
 
 def find_pii(text: str) -> list[PiiMatch]:
     """Every personal-data span in ``text``, non-overlapping, in reading order."""
     if not text:
         return []
-    ascii_text = to_ascii_digits(text) if _EASTERN_DIGIT.search(text) else text
-    detectors: tuple[_Detector, ...] = ()
-    if _MAY_HOLD_TEXT_PII.search(ascii_text):
-        detectors += _TEXT_DETECTORS
-    if _MAY_HOLD_NUMBER_PII.search(ascii_text):
-        detectors += _NUMBER_DETECTORS
     claimed: list[PiiMatch] = []
-    for kind, pattern, canonical_of in detectors:
-        for match in pattern.finditer(ascii_text):
-            start, end = match.span()
-            if any(start < other.end and other.start < end for other in claimed):
-                continue
-            canonical = canonical_of(match)
-            if canonical is not None:
-                claimed.append(PiiMatch(kind, start, end, canonical))
+    if _MAY_HOLD_TEXT_PII.search(text):
+        _scan(claimed, _TEXT_DETECTORS, text)
+    for run in _NUMBER_RUN.finditer(text):
+        chars = run.group(0)
+        if len(chars) - sum(chars.count(separator) for separator in _RUN_SEPARATORS) < _MIN_DIGITS:
+            continue
+        window_start, window_end = max(0, run.start() - _CONTEXT_BEFORE), run.end() + 1
+        _scan(claimed, _NUMBER_DETECTORS, to_ascii_digits(text[window_start:window_end]), window_start)
     return sorted(claimed, key=lambda item: item.start)
 
 

@@ -171,7 +171,8 @@ class LLMGateway:
             raise NoAPIKey("no LLM API key is configured")
         started = self._clock()
         session = MaskSession()
-        packed = self._mask_and_pack(inputs, session, budget_tokens or template.budget_tokens)
+        budget = template.budget_tokens if budget_tokens is None else budget_tokens
+        packed = self._mask_and_pack(inputs, session, budget)
         texts = {name: section.text for name, section in packed.sections.items()}
         key = cache_key(
             template_id=template.id,
