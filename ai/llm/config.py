@@ -7,6 +7,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class GatewayConfig:
+    """Mirrors ``chronos.settings.LLMSettings``; the composition root copies it over, e.g.::
+
+        llm = settings.llm
+        GatewayConfig(
+            **llm.model_dump(exclude={"api_key"}),
+            api_key=llm.api_key.get_secret_value() if llm.api_key else None,
+        )
+    """
+
     base_url: str
     api_key: str | None
     model: str

@@ -18,16 +18,15 @@ from ai.text.persian import fold
 
 SHINGLE_WORDS = 10
 
+# Matched on folded text (ZWNJ becomes a space). Deliberately narrow: "system message" or «پیام سیستمی»
+# are ordinary CRM words (a notification the system sent) and must not reject an answer.
 _LEAK_PHRASES = (
     "system prompt",
-    "system message",
     "system instructions",
     "دستورالعمل سیستم",
     "دستورالعمل های سیستم",
     "دستورالعملهای سیستم",
-    "دستورات سیستم",
     "پرامپت سیستم",
-    "پیام سیستم",
     "<<<data",
     "<<<end data",
 )

@@ -127,6 +127,15 @@ async def test_answers_with_pii_or_invented_placeholders_are_rejected(
         await ask(harness.gateway, "تماس با 0912 123 4567")
 
 
+async def test_ordinary_crm_wording_is_not_mistaken_for_a_leak(harness: Harness) -> None:
+    answer = "پیام سیستمی یادآوری پرداخت ارسال شد؛ the system message about renewal was delivered"
+    harness.emulator.responder = lambda request: {"summary": answer}
+
+    result = await ask(harness.gateway)
+
+    assert result.value.summary == answer
+
+
 async def test_forged_placeholders_in_data_cannot_be_unmasked(harness: Harness) -> None:
     harness.emulator.responder = lambda request: {"summary": "[PHONE_1]"}
 
