@@ -235,29 +235,26 @@ def compute_arc(events: Sequence[ArcEvent], config: ArcConfig | None = None) -> 
 
     shifts: list[Shift] = []
     moments: list[Shift] = []
-    found: dict[str, tuple[list[int], list[str]]] = {}  # key → (timeline indices, shift ids)
+    found: dict[str, tuple[set[int], list[str]]] = {}  # key → (timeline indices, shift ids)
     baseline: Counter[str] = Counter()  # scored events whose look-back window holds the key
     before = 0.0
     for p, i in zip(points, index, strict=True):
         near = context[bisect_left(context_ts, line.ts[i] - window) : bisect_right(context_ts, line.ts[i])]
-        own = {k for j in near for k in keys[j]} | set(keys[i])
-        baseline.update(own)
-        ids = tuple(line.events[j].id for j in near)
+        baseline.update({k for j in near for k in keys[j]}.union(keys[i]))
         if p.score <= cfg.negative_score and p.score <= before - cfg.shift_drop:
-            shifts.append(Shift(p.event_id, p.at, p.score, round(before, 4), ids))
+            shifts.append(Shift(p.event_id, p.at, p.score, round(before, 4), _ids(line, near)))
             for j in [*near, i]:
                 for key in keys[j]:
-                    idx, sids = found.setdefault(key, ([], []))
-                    if j not in idx:
-                        idx.append(j)
+                    idx, sids = found.setdefault(key, (set(), []))
+                    idx.add(j)
                     if not sids or sids[-1] != p.event_id:
                         sids.append(p.event_id)
         elif p.score >= cfg.satisfied_score or (
             p.score >= cfg.satisfied_score / 2 and p.score >= before + cfg.shift_drop
         ):
-            moments.append(Shift(p.event_id, p.at, p.score, round(before, 4), ids))
+            moments.append(Shift(p.event_id, p.at, p.score, round(before, 4), _ids(line, near)))
         before = p.smoothed
-    used = set(index) | set(context)
+    used = sorted(set(index).union(context))
     return EmotionalArc(
         series=tuple(points),
         current=round(points[-1].smoothed, 4) if points else None,
@@ -267,12 +264,16 @@ def compute_arc(events: Sequence[ArcEvent], config: ArcConfig | None = None) -> 
         triggers=tuple(_triggers(found, line, baseline, len(shifts), len(points))),
         satisfaction_moments=tuple(moments),
         preferences=preferences(line.events),
-        evidence_ids=tuple(e.id for k, e in enumerate(line.events) if k in used),
+        evidence_ids=_ids(line, used),
     )
 
 
+def _ids(line: _Timeline, positions: Sequence[int]) -> tuple[str, ...]:
+    return tuple(line.events[j].id for j in positions)
+
+
 def _triggers(
-    found: dict[str, tuple[list[int], list[str]]],
+    found: dict[str, tuple[set[int], list[str]]],
     line: _Timeline,
     baseline: Counter[str],
     n_shifts: int,

@@ -53,6 +53,7 @@ def detect_register(text: str) -> Register:
     """«formal» when «شما»-forms outweigh «تو»-forms, «informal» for the reverse, else «unknown»."""
     words = _WORD.findall(_MERGE.sub(r"\1", fold(text[:2000])))
     formal = sum(_FORMAL.get(w, 0.0) for w in words)
+    formal += sum(1.0 for w in words if w == "تون" or (len(w) > 4 and w.endswith("تون")))  # «پیگیری‌تون»
     informal = sum(_INFORMAL.get(w, 0.0) for w in words)
     if informal:  # «تو» is also colloquial «in» («تو پنل»): it only adds to other informal forms
         informal += 0.5 * words.count("تو")

@@ -132,7 +132,8 @@ def test_finglish(analyzer: LexiconSentimentAnalyzer, text: str, label: str, sig
 def test_spelling_variants_and_typos_agree(analyzer: LexiconSentimentAnalyzer) -> None:
     forms = ["وصل نمی‌شه", "وصل نمیشه", "وصل نمی شه", "وصل نمیشع", "وصل نميشه"]
     scores = {analyzer.analyze(f).score for f in forms}
-    assert len(scores) == 1 and scores.pop() < -0.3
+    assert len(scores) == 1
+    assert scores.pop() < -0.3
     assert analyzer.analyze("خيلي بد شده").score == analyzer.analyze("خیلی بد شده").score
     assert analyzer.analyze("خییییلی ممنون").label == "positive"
     assert analyzer.analyze("اینترنت قتع شده").label == "negative"  # ت for ط
@@ -159,11 +160,15 @@ def test_threats_to_leave(analyzer: LexiconSentimentAnalyzer) -> None:
 
 def test_emoji(analyzer: LexiconSentimentAnalyzer) -> None:
     angry = analyzer.analyze("باز قطع شد 😡😡")
-    assert angry.label == "negative" and angry.emotions["anger"] >= 0.5
+    assert angry.label == "negative"
+    assert angry.emotions["anger"] >= 0.5
     thanks = analyzer.analyze("ممنون 🙏")
-    assert thanks.label == "positive" and thanks.emotions["gratitude"] >= 0.5
+    assert thanks.label == "positive"
+    assert thanks.emotions["gratitude"] >= 0.5
     thumbs = analyzer.analyze("👍")  # emoji alone: kept neutral, low confidence, emotion still shown
-    assert thumbs.label == "neutral" and thumbs.confidence <= 0.3 and thumbs.score > 0
+    assert thumbs.label == "neutral"
+    assert thumbs.confidence <= 0.3
+    assert thumbs.score > 0
     assert thumbs.emotions["satisfaction"] > 0
 
 
@@ -218,13 +223,16 @@ def test_mixed_script_message(analyzer: LexiconSentimentAnalyzer) -> None:
     assert {"outage_report", "config_issue"} <= set(result.signals)
 
 
-def test_internal_failure_never_escapes(analyzer: LexiconSentimentAnalyzer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_failure_never_escapes(
+    analyzer: LexiconSentimentAnalyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*args: object) -> None:
         raise RuntimeError("lexicon bug")
 
     monkeypatch.setattr("ai.sentiment.engine.compose", boom)
     result = analyzer.analyze("قطعه")
-    assert result.label == "neutral" and result.confidence == 0.0
+    assert result.label == "neutral"
+    assert result.confidence == 0.0
 
 
 # ---------------------------------------------------------------------------------------- contract
@@ -257,7 +265,8 @@ def test_result_shape(analyzer: LexiconSentimentAnalyzer) -> None:
     assert all(0.0 <= v <= 1.0 for v in result.emotions.values())
     assert set(result.signals) <= set(SIGNALS)
     assert result.signals == [s for s in SIGNALS if s in result.signals]  # fixed order
-    assert -1.0 <= result.score <= 1.0 and 0.0 <= result.confidence <= 1.0
+    assert -1.0 <= result.score <= 1.0
+    assert 0.0 <= result.confidence <= 1.0
     assert isinstance(analyzer, SentimentAnalyzer)
     assert SentimentResult.model_validate_json(result.model_dump_json()) == result
 
@@ -285,7 +294,14 @@ def test_dataset_is_well_formed() -> None:
     for label in ("positive", "neutral", "negative"):
         dev, test = per_split["dev", label], per_split["test", label]
         assert abs(dev - test) <= 2, (label, dev, test)
-    assert {i.phenomenon for i in items} >= {"negation", "sarcasm", "mixed", "finglish", "typo", "polite_complaint"}
+    assert {i.phenomenon for i in items} >= {
+        "negation",
+        "sarcasm",
+        "mixed",
+        "finglish",
+        "typo",
+        "polite_complaint",
+    }
 
 
 def test_quality_on_the_test_split(analyzer: LexiconSentimentAnalyzer) -> None:
@@ -328,7 +344,9 @@ def test_evaluate_arithmetic() -> None:
     assert report.confusion["positive"] == {"positive": 1, "neutral": 0, "negative": 1}
     # positive: P=1, R=.5 → F1=.667; negative: P=.5, R=1 → .667; neutral: 1 → macro .7778
     assert report.macro_f1 == pytest.approx(0.7778, abs=1e-4)
-    assert report.hard_n == 2 and report.hard_accuracy == 0.5
+    assert report.hard_n == 2
+    assert report.hard_accuracy == 0.5
     assert [m.id for m in report.misses] == ["2"]
     perfect = evaluate(_Fixed({"a": "positive", "b": "positive", "c": "negative", "d": "neutral"}), items)
-    assert perfect.macro_f1 == 1.0 and perfect.hard_macro_f1 == 1.0
+    assert perfect.macro_f1 == 1.0
+    assert perfect.hard_macro_f1 == 1.0
