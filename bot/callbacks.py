@@ -15,7 +15,7 @@ class RepAction(CallbackData, prefix="r"):
 class TicketAction(CallbackData, prefix="t"):
     action: str  # view | comment | move | resolve
     ticket_id: int
-    status: str = ""
+    status: str = ""  # move: the target status
 
 
 class Choice(CallbackData, prefix="c"):
@@ -30,6 +30,8 @@ class Cancel(CallbackData, prefix="x"):
 
 
 class AgentAdmin(CallbackData, prefix="a"):
-    action: str  # add | toggle | role
+    """Buttons carry the target, not a toggle, so pressing an old button twice cannot flip twice."""
+
+    action: str  # add | on | off | role
     agent_id: int = 0
-    role: str = ""
+    role: str = ""  # role: the role to set

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.throttle import ThrottleMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
-from bot.routers import errors, fallback, find, linking, representative, start
+from bot.routers import agents, errors, fallback, find, interactions, linking, representative, start, tickets
 
 
 def build_dispatcher(
@@ -29,6 +29,9 @@ def build_dispatcher(
         representative.router,
         start.router,
         find.router,
+        interactions.router,
+        tickets.router,
+        agents.router,
         fallback.router,  # last: strangers, unknown commands, stale buttons
     )
     return dp

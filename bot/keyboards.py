@@ -1,14 +1,24 @@
-"""Inline keyboards. Every step of a flow carries a cancel button."""
+"""Inline keyboards, and the prompt each flow step is asked by. Every step of a flow carries a cancel
+button."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import Cancel, Choice, RepAction
+from bot.callbacks import AgentAdmin, Cancel, Choice, RepAction, TicketAction
 from bot.texts import Texts
+from crm.enums import TICKET_TRANSITIONS, AgentRole, TicketStatus
+from crm.errors import DomainError
+from crm.schemas.activity import TicketDTO
+from crm.schemas.people import AgentDTO
 
 
 def cancel_row(texts: Texts) -> list[InlineKeyboardButton]:
@@ -50,3 +60,116 @@ def back_to_card(texts: Texts, rep_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=texts.t("btn.card"), callback_data=RepAction(action="card", rep_id=rep_id).pack()
     )
+
+
+def ticket_list(texts: Texts, rep_id: int, items: Sequence[TicketDTO]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for ticket in items:
+        subject = ticket.subject if len(ticket.subject) <= 40 else ticket.subject[:39] + "…"
+        label = f"#{texts.num(ticket.id)} · {texts.t(f'tstatus.{ticket.status.value}')} · {subject}"
+        builder.button(text=label, callback_data=TicketAction(action="view", ticket_id=ticket.id))
+    builder.adjust(1)
+    builder.row(back_to_card(texts, rep_id))
+    return builder.as_markup()
+
+
+def ticket_actions(texts: Texts, ticket: TicketDTO) -> InlineKeyboardMarkup:
+    """Comment, one button per status the ticket may move to now, and Resolve (which asks for text)."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.t("btn.comment"), callback_data=TicketAction(action="comment", ticket_id=ticket.id)
+    )
+    allowed = TICKET_TRANSITIONS[ticket.status]
+    for status in (s for s in TicketStatus if s in allowed):
+        if status == TicketStatus.RESOLVED:
+            builder.button(
+                text=texts.t("btn.resolve"), callback_data=TicketAction(action="resolve", ticket_id=ticket.id)
+            )
+        else:
+            builder.button(
+                text=texts.t("btn.move", status=texts.t(f"tstatus.{status.value}")),
+                callback_data=TicketAction(action="move", ticket_id=ticket.id, status=status.value),
+            )
+    builder.adjust(2)
+    builder.row(back_to_card(texts, ticket.representative_id))
+    return builder.as_markup()
+
+
+_NEXT_ROLE = {
+    AgentRole.AGENT: AgentRole.SUPERVISOR,
+    AgentRole.SUPERVISOR: AgentRole.ADMIN,
+    AgentRole.ADMIN: AgentRole.AGENT,
+}
+
+
+def agents_admin(texts: Texts, team: Sequence[AgentDTO]) -> InlineKeyboardMarkup:
+    """Per agent: (de)activate and move to the next role (agent → supervisor → admin → agent)."""
+    builder = InlineKeyboardBuilder()
+    for agent in team:
+        if agent.active:
+            builder.button(
+                text=texts.t("btn.deactivate", name=agent.full_name),
+                callback_data=AgentAdmin(action="off", agent_id=agent.id),
+            )
+        else:
+            builder.button(
+                text=texts.t("btn.activate", name=agent.full_name),
+                callback_data=AgentAdmin(action="on", agent_id=agent.id),
+            )
+        target = _NEXT_ROLE[agent.role]
+        builder.button(
+            text=texts.t("btn.role", name=agent.full_name, role=texts.t(f"role.{target.value}")),
+            callback_data=AgentAdmin(action="role", agent_id=agent.id, role=target.value),
+        )
+    builder.adjust(2)
+    builder.row(
+        InlineKeyboardButton(text=texts.t("btn.add_agent"), callback_data=AgentAdmin(action="add").pack())
+    )
+    return builder.as_markup()
+
+
+# A flow's live prompt. Each step of a flow is asked by one bot message (the prompt); its id is kept in
+# the FSM data, and a step button only counts when pressed on that message. Button steps edit the
+# prompt in place; text steps retire it (take its buttons off) and ask the next question below.
+
+PROMPT = "prompt"
+
+
+class LivePrompt(Filter):
+    """True when the pressed button sits on the current flow's prompt (not an older or other one)."""
+
+    async def __call__(self, callback: CallbackQuery, state: FSMContext) -> bool:
+        message = callback.message
+        return isinstance(message, Message) and (await state.get_data()).get(PROMPT) == message.message_id
+
+
+async def ask(bot: Bot, chat_id: int, state: FSMContext, text: str, markup: InlineKeyboardMarkup) -> None:
+    """Send a step's question as a new prompt; from now on only its buttons count."""
+    sent = await bot.send_message(chat_id, text, reply_markup=markup)
+    await state.update_data({PROMPT: sent.message_id})
+
+
+async def advance(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Turn the pressed prompt into the next question (or the final answer) and close the spinner."""
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(text, reply_markup=markup)
+    await callback.answer()
+
+
+async def retire(bot: Bot, chat_id: int, prompt_id: object) -> None:
+    """Take the buttons off a prompt whose step is over; a prompt Telegram won't edit any more is fine."""
+    if isinstance(prompt_id, int):
+        with contextlib.suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=prompt_id, reply_markup=None)
+
+
+@contextlib.asynccontextmanager
+async def final_step(state: FSMContext) -> AsyncIterator[None]:
+    """Wrap a flow's last service call: success or a domain refusal ends the flow; a crash or a
+    database outage keeps the step, so the user can simply send again."""
+    try:
+        yield
+    except DomainError:
+        await state.clear()
+        raise
+    await state.clear()
