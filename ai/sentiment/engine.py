@@ -174,8 +174,8 @@ def _evidence(text: str, comp: Composition, signals: list[Signal]) -> list[Evide
     keys = list(found)
     if len(keys) > MAX_EVIDENCE:
         keys = sorted(keys, key=lambda k: -abs(found[k][1]))[:MAX_EVIDENCE]
-    return [
-        EvidenceSpan(
+    return [  # built by this module from offsets it just checked: no need to validate again
+        EvidenceSpan.model_construct(
             start=start,
             end=end,
             text=text[start:end],

@@ -1,84 +1,28 @@
-"""The readable lexicon files, parsed, and the matcher that finds their entries in tokenised text.
+"""The matcher: finds lexicon entries in tokenised text, after Finglish mapping and typo repair.
 
-``lexicon_fa.txt`` holds cues (polarity, emotions, signals), ``modifiers_fa.txt`` the words that
-change other cues (negators, intensifiers, «ولی»…), ``finglish.txt`` Latin spellings. Entries are
-tokenised exactly like the input, so spelling variants (ZWNJ, spaces, ي/ی) never need listing twice.
+Matching is on folded keys plus their stems («قطعه» → «قطع»); the longest phrase wins and phrases
+never overlap. Unknown Persian words get one repair attempt: a homophone letter («قتع» → «قطع»), a
+dropped or doubled letter in a long word, a final «ع» typed for «ه», or a missing space.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Final, Literal, cast, get_args
+from typing import Final
 
-from ai.sentiment.schema import EMOTIONS, SIGNALS, Emotion, Signal
-from ai.sentiment.text import Token, TokenKind, tokenize
+from ai.sentiment.entries import Entry, latin_key, parse_cues, parse_finglish, parse_modifiers
+from ai.sentiment.text import Token, TokenKind
 
-EntryKind = Literal[
-    "cue",
-    "negate_after",
-    "negate_before",
-    "intensify",
-    "repeat",
-    "diminish",
-    "contrast",
-    "concede",
-    "sarcasm",
-    "question",
-    "no_stem",
-]
-_SECTIONS: Final = frozenset(get_args(EntryKind)) - {"cue"}
 _DETECTORS: Final = frozenset({"sarcasm", "question"})  # found without consuming tokens
 GAP: Final = 3  # «*» in a phrase skips at most this many words
 PUNCT: Final[frozenset[TokenKind]] = frozenset({"bang", "question", "stop", "comma"})
 # Suffixes stripped to find a cue: «قطعه» → «قطع», «مشکلات» → «مشکل», «قیمتش» → «قیمت».
-_STEM_SUFFIXES: Final = tuple(
-    sorted(
-        {"ها", "های", "ات", "ا", "ه", "ی", "م", "ت", "ش", "ن", "و", "ید", "ین", "یم", "ند", "ام", "مو"}
-        | {
-            "شو",
-            "تو",
-            "مون",
-            "تون",
-            "شون",
-            "ست",
-            "اش",
-            "ای",
-            "یه",
-            "هاش",
-            "هام",
-            "تر",
-            "اتون",
-            "امون",
-            "اشون",
-        },
-        key=len,
-        reverse=True,
-    )
+_SUFFIX_WORDS: Final = (
+    "ها های ات ا ه ی م ت ش ن و ید ین یم ند ام مو شو تو مون تون شون ست اش ای یه هاش هام تر اتون امون اشون"
 )
-
-
-class LexiconError(ValueError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    name: str
-    segments: tuple[tuple[str, ...], ...]  # contiguous runs of keys, separated by gaps
-    kind: EntryKind
-    valence: float = 0.0
-    emotions: tuple[tuple[Emotion, float], ...] = ()
-    signals: tuple[Signal, ...] = ()
-    tags: frozenset[str] = frozenset()
-    factor: float = 1.0
-    alone: float = 0.0  # a modifier's own valence when it modifies nothing
-
-    @property
-    def size(self) -> int:
-        return sum(len(s) for s in self.segments)
+_STEM_SUFFIXES: Final = tuple(sorted(set(_SUFFIX_WORDS.split(" ")), key=len, reverse=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,100 +44,6 @@ class Hit:
     end: int
     fuzzy: bool = False
     self_negated: bool = False  # «نمی» + a cue written with «می»
-
-
-def _segments(phrase: str) -> tuple[tuple[str, ...], ...]:
-    parts = [p for p in re.split(r"\s\*\s|^\*\s|\s\*$", phrase) if p.strip()]
-    segs = tuple(tuple(t.key for t in tokenize(p)) for p in parts)
-    if not segs or any(not s for s in segs):
-        raise LexiconError(f"phrase tokenises to nothing: {phrase!r}")
-    return segs
-
-
-def _name(phrase: str) -> str:
-    return " * ".join(" ".join(seg) for seg in _segments(phrase))
-
-
-def _emotions(field_: str, line: str) -> tuple[tuple[Emotion, float], ...]:
-    out: list[tuple[Emotion, float]] = []
-    for item in filter(None, (x.strip() for x in field_.split(","))):
-        name, _, weight = item.partition(":")
-        if name not in EMOTIONS:
-            raise LexiconError(f"unknown emotion {name!r} in {line!r}")
-        out.append((name, float(weight) if weight else 1.0))
-    return tuple(out)
-
-
-def _signals(field_: str, line: str) -> tuple[Signal, ...]:
-    names = [x.strip() for x in field_.split(",") if x.strip()]
-    for name in names:
-        if name not in SIGNALS:
-            raise LexiconError(f"unknown signal {name!r} in {line!r}")
-    return tuple(cast(Signal, n) for n in names)
-
-
-def _lines(text: str) -> list[str]:
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-
-
-def parse_cues(text: str) -> list[Entry]:
-    entries: list[Entry] = []
-    for line in _lines(text):
-        cols = [c.strip() for c in line.split("|")]
-        if len(cols) != 5:
-            raise LexiconError(f"expected 5 columns: {line!r}")
-        phrase, valence, emotions, signals, tags = cols
-        entries.append(
-            Entry(
-                name=_name(phrase),
-                segments=_segments(phrase),
-                kind="cue",
-                valence=float(valence),
-                emotions=_emotions(emotions, line),
-                signals=_signals(signals, line),
-                tags=frozenset(t for t in tags.split(",") if t),
-            )
-        )
-    return entries
-
-
-def parse_modifiers(text: str) -> list[Entry]:
-    entries: list[Entry] = []
-    section: EntryKind | None = None
-    for line in _lines(text):
-        if line.startswith("["):
-            name = line.strip("[]")
-            if name not in _SECTIONS:
-                raise LexiconError(f"unknown section {line!r}")
-            section = cast(EntryKind, name)
-            continue
-        if section is None:
-            raise LexiconError(f"entry before any section: {line!r}")
-        cols = [c.strip() for c in line.split("|")]
-        if len(cols) not in (2, 3):
-            raise LexiconError(f"expected «phrase | factor [| valence alone]»: {line!r}")
-        alone = float(cols[2]) if len(cols) == 3 else 0.0
-        entries.append(Entry(_name(cols[0]), _segments(cols[0]), section, factor=float(cols[1]), alone=alone))
-    return entries
-
-
-def latin_key(word: str) -> str:
-    """Canonical Finglish spelling: «Kheyliii» → «kheili», «ghateh» → «ghate», «mamnoon» → «mamnon»."""
-    w = word.lower().replace("y", "i").replace("q", "gh").replace("w", "v")
-    w = re.sub(r"(.)\1+", r"\1", w)
-    if len(w) > 3 and w.endswith("h") and w[-2] in "ae":
-        w = w[:-1]
-    return w
-
-
-def parse_finglish(text: str) -> dict[str, tuple[str, ...]]:
-    table: dict[str, tuple[str, ...]] = {}
-    for line in _lines(text):
-        latin, _, persian = (c.strip() for c in line.partition("|"))
-        if not latin or not persian:
-            raise LexiconError(f"expected «latin | persian»: {line!r}")
-        table[latin_key(latin)] = tuple(t.key for t in tokenize(persian))
-    return table
 
 
 def _deletes(word: str) -> set[str]:
@@ -219,6 +69,7 @@ class Lexicon:
     _index: dict[str, list[Entry]] = field(init=False)
     _gapped: dict[str, list[Entry]] = field(init=False)
     _forms_cache: dict[str, tuple[str, ...]] = field(init=False)
+    _repair_cache: dict[str, list[str] | None] = field(init=False)
     _detectors: dict[str, list[Entry]] = field(init=False)
     _no_stem: frozenset[str] = field(init=False)
     _sounds: dict[str, set[str]] = field(init=False)
@@ -228,6 +79,7 @@ class Lexicon:
         self.vocab = {k for e in self.entries if e.kind != "no_stem" for s in e.segments for k in s}
         self._no_stem = frozenset(e.segments[0][0] for e in self.entries if e.kind == "no_stem")
         self._index, self._detectors, self._gapped, self._forms_cache = {}, {}, {}, {}
+        self._repair_cache = {}
         for e in sorted(self.entries, key=lambda e: -e.size):
             if e.kind in _DETECTORS:
                 self._detectors.setdefault(e.segments[0][0], []).append(e)
@@ -261,6 +113,11 @@ class Lexicon:
                 stem = key[: -len(suf)]
                 if stem in self.vocab and stem not in forms:
                     forms.append(stem)
+        for suf, repl in (("ست", "ه"), ("س", "ه"), ("ین", "ید")):  # «فوق‌العادست», «مسخرس», «نمیدین»
+            if key.endswith(suf) and len(key) - len(suf) >= 2:
+                stem = key[: -len(suf)] + repl
+                if stem in self.vocab and stem not in forms:
+                    forms.append(stem)
         return tuple(forms)
 
     def _repair(self, key: str) -> list[str] | None:
@@ -278,7 +135,7 @@ class Lexicon:
             candidates |= {d for d in _deletes(key) if d in self.vocab and len(d) >= 6}
         if len(candidates) == 1:
             return [candidates.pop()]
-        for i in range(2, len(key) - 1):  # «خیلیبد», «وصلنمیشه»: a missing space
+        for i in range(3, len(key) - 1):  # «خیلیبد», «وصلنمیشه»: a missing space
             if key[:i] in self.vocab and key[i:] in self.vocab:
                 return [key[:i], key[i:]]
         return None
@@ -292,7 +149,12 @@ class Lexicon:
                 if mapped:
                     keys = list(mapped)
             elif t.kind == "word" and len(self._forms(t.key)) == 1 and t.key not in self.vocab:
-                repaired = self._repair(t.key)
+                if t.key in self._repair_cache:
+                    repaired = self._repair_cache[t.key]
+                else:
+                    if len(self._repair_cache) > 50_000:
+                        self._repair_cache.clear()
+                    repaired = self._repair_cache[t.key] = self._repair(t.key)
                 if repaired:
                     keys, fuzzy = repaired, True
             kind: TokenKind = "word" if t.kind == "latin" and keys[0] != t.key else t.kind
@@ -304,7 +166,7 @@ class Lexicon:
     def _run(seg: tuple[str, ...], toks: list[Tok], i: int, taken: list[bool]) -> bool:
         if i + len(seg) > len(toks):
             return False
-        return all(not taken[i + j] and k in toks[i + j].forms for j, k in enumerate(seg))
+        return all(not (taken[i + j] or k not in toks[i + j].forms) for j, k in enumerate(seg))
 
     def _match_gapped(self, e: Entry, toks: list[Tok], i: int, taken: list[bool]) -> list[int] | None:
         if not self._run(e.segments[0], toks, i, taken):
@@ -347,9 +209,12 @@ class Lexicon:
                 continue
             best: Entry | None = None
             for form in toks[i].forms:
-                for e in self._index.get(form, ()):
-                    if (best is None or e.size > best.size) and self._run(e.segments[0], toks, i, taken):
+                for e in self._index.get(form, ()):  # longest first: the first that fits is the best
+                    if best is not None and e.size <= best.size:
+                        break
+                    if self._run(e.segments[0], toks, i, taken):
                         best = e
+                        break
             if best is not None:
                 idx = list(range(i, i + best.size))
                 hits.append(self._hit(best, toks, idx))

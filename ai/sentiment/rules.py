@@ -24,6 +24,7 @@ from ai.sentiment.lexicon import PUNCT, Hit, Tok
 from ai.sentiment.schema import Effect, Emotion, Signal
 
 NEGATED_POSITIVE: Final = 1.0  # share of a positive cue's strength that a negation turns negative
+NEGATED_STATE: Final = 1.8  # an outcome that did not happen («وصل نشد», «نتونستم وصل بشم») weighs more
 NEGATED_NEGATIVE: Final = 0.5  # share of a negative cue's strength that a negation turns positive
 MOD_WINDOW: Final = 3  # words between a modifier and the cue it modifies
 NEG_AFTER_WINDOW: Final = 2  # words between a cue and a negated verb after it
@@ -43,7 +44,7 @@ class WorkingCue:
     weight: float = 1.0
     negated: bool = False
     sarcastic: bool = False
-    repeated: bool = False
+    repeat: float = 1.0  # «باز/هنوز» factor, applied only if the cue ends up negative
     valence: float | None = None  # set for a failure verb standing on its own
     modifiers: list[tuple[Hit, Effect]] = field(default_factory=list)
 
@@ -52,13 +53,23 @@ class WorkingCue:
         return self.hit.entry.valence if self.valence is None else self.valence
 
     @property
-    def contribution(self) -> float:
+    def repeated(self) -> bool:
+        return self.repeat > 1.0 and self._signed() < 0
+
+    def _signed(self) -> float:
         base = self.base * self.mult * self.weight
         if self.sarcastic:
             return -SARCASM_FLIP * abs(base)
+        if self.negated and base > 0:
+            return -base * (NEGATED_STATE if "state" in self.hit.entry.tags else NEGATED_POSITIVE)
         if self.negated:
-            return -base * (NEGATED_POSITIVE if base > 0 else NEGATED_NEGATIVE)
+            return -base * NEGATED_NEGATIVE
         return base
+
+    @property
+    def contribution(self) -> float:
+        signed = self._signed()
+        return signed * self.repeat if signed < 0 else signed
 
     def effect(self) -> Effect:
         if self.sarcastic:
@@ -105,7 +116,7 @@ class Composition:
 
 def _positions(toks: list[Tok], hits: list[Hit]) -> tuple[list[int], list[int]]:
     """Sentence and clause number of every token. Clauses also break at «ولی» and «با اینکه»."""
-    breaks = {h.first for h in hits if h.entry.kind in ("contrast", "concede")}
+    breaks = {h.first for h in hits if h.entry.kind in ("contrast", "shift", "concede")}
     sentence, clause = [0] * len(toks), [0] * len(toks)
     s = c = 0
     for i, t in enumerate(toks):
@@ -133,14 +144,16 @@ def compose(toks: list[Tok], hits: list[Hit], detected: list[Hit]) -> Compositio
             if hit.self_negated:
                 cue.modifiers.append((hit, "negator"))
             if cue.base:
-                used.update(_apply_pending(cue, pending, clause))
-                pending = []
+                applied = _apply_pending(cue, pending, clause)
+                used.update(applied)
+                # a «نمیتونم» that skipped a negative cue may still reach the next one
+                pending = [m for m in pending if m.entry.kind == "negate_before" and m.first not in applied]
             cues.append(cue)
         elif kind in _SCALING or kind == "negate_before":
             pending.append(hit)
         elif kind == "negate_after" and _negate_previous(hit, cues, pending, clause):
             used.add(hit.first)
-        elif kind == "contrast":
+        elif kind in ("contrast", "shift"):
             contrasts.append(hit)
         elif kind == "concede":
             concessions.append(hit)
@@ -149,7 +162,7 @@ def compose(toks: list[Tok], hits: list[Hit], detected: list[Hit]) -> Compositio
             cues.append(WorkingCue(hit, sentence[hit.first], clause[hit.first], valence=hit.entry.alone))
     cues.sort(key=lambda c: c.hit.first)
     _weigh(toks, cues, contrasts, concessions, (sentence, clause))
-    _sarcasm(cues, detected, contrasts, bangs=any(t.kind == "bang" for t in toks))
+    _sarcasm(toks, cues, detected, [c for c in contrasts if c.entry.kind == "contrast"])
     clause_net: dict[int, float] = defaultdict(float)
     sentence_net: dict[int, float] = defaultdict(float)
     for cue in cues:
@@ -179,15 +192,15 @@ def _apply_pending(cue: WorkingCue, pending: list[Hit], clause: list[int]) -> se
         window = int(mod.entry.factor) if kind == "negate_before" else MOD_WINDOW + (kind == "repeat")
         if clause[mod.last] != clause[cue.hit.first] or cue.hit.first - mod.last - 1 > window:
             continue
+        if kind == "negate_before" and mod.entry.alone < 0 and cue.base < 0:
+            continue  # «نمیتونم با این وضع…»: «can't» does not turn a complaint into praise
         used.add(mod.first)
         if kind == "negate_before":
             cue.negated = True
             cue.modifiers.append((mod, "negator"))
-        elif kind == "repeat":
-            if cue.base < 0:
-                cue.mult *= mod.entry.factor
-                cue.repeated = True
-                cue.modifiers.append((mod, "intensifier"))
+        elif kind == "repeat":  # decided once the cue's final sign is known
+            cue.repeat *= mod.entry.factor
+            cue.modifiers.append((mod, "intensifier"))
         else:
             cue.mult *= mod.entry.factor
             cue.modifiers.append((mod, "intensifier" if mod.entry.factor > 1 else "diminisher"))
@@ -232,14 +245,14 @@ def _weigh(
     for i, t in enumerate(toks):
         if t.kind == "bang":
             bang_sentences[sentence[i]] += len(t.key)
-    # after[k] = product of the factors of contrasts k, k+1, …: what a cue before contrast k gets
+    after_pos, after_neg = _contrast_factors(cues, contrasts)
     starts = [c.first for c in contrasts]
-    after = [1.0] * (len(contrasts) + 1)
-    for k in range(len(contrasts) - 1, -1, -1):
-        after[k] = after[k + 1] * contrasts[k].entry.factor
     conceded: dict[int, tuple[int, float]] = {clause[c.first]: (c.first, c.entry.factor) for c in concessions}
     for cue in cues:
-        cue.weight *= after[bisect_right(starts, cue.hit.last)]
+        signed = cue.contribution
+        if signed:
+            k = bisect_right(starts, cue.hit.last)
+            cue.weight *= after_pos[k] if signed > 0 else after_neg[k]
         opened = conceded.get(cue.clause)
         if opened and opened[0] < cue.hit.first:
             cue.weight *= opened[1]
@@ -250,25 +263,62 @@ def _weigh(
             cue.weight *= 1.3 if bangs > 1 else 1.15
 
 
-def _sarcasm(cues: list[WorkingCue], detected: list[Hit], contrasts: list[Hit], *, bangs: bool) -> None:
-    """Thanks or praise read as sarcasm when the rest of its «ولی»-free stretch is a clear complaint."""
+def _contrast_factors(cues: list[WorkingCue], contrasts: list[Hit]) -> tuple[list[float], list[float]]:
+    """What «ولی» number k and those after it do to an earlier positive (or negative) cue.
+
+    A contrast only weighs down what it contrasts with: cues of the opposite sign to everything
+    that follows it. «حل شد، الان همه وصلن» keeps its praise; «حل شد، الان باز قطعه» loses it.
+    """
+    positions = [c.hit.first for c in cues]
+    suffix = [0.0] * (len(cues) + 1)
+    for i in range(len(cues) - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + cues[i].contribution
+    after_pos = [1.0] * (len(contrasts) + 1)
+    after_neg = [1.0] * (len(contrasts) + 1)
+    for k in range(len(contrasts) - 1, -1, -1):
+        following = suffix[bisect_right(positions, contrasts[k].first)]
+        factor = contrasts[k].entry.factor
+        after_pos[k] = after_pos[k + 1] * (factor if following < 0 else 1.0)
+        after_neg[k] = after_neg[k + 1] * (factor if following > 0 else 1.0)
+    return after_pos, after_neg
+
+
+def _sarcasm(toks: list[Tok], cues: list[WorkingCue], detected: list[Hit], contrasts: list[Hit]) -> None:
+    """Thanks or praise read as sarcasm when the rest of its «ولی»-free stretch is a clear complaint.
+
+    Evidence needed: a «!» with a strong complaint, or a weaker complaint with an explicit marker
+    (🙂, «چه عالی», …), or thanks followed by «که / از اینکه» and a complaint («ممنون که جواب ندادید»).
+    """
     markers = [h for h in detected if h.entry.kind == "sarcasm"]
-    if not markers and not bangs:
-        return
+    bangs = any(t.kind == "bang" for t in toks)
     starts = [c.first for c in contrasts]
     complaint: dict[int, float] = defaultdict(float)  # per stretch between two «ولی»
     for c in cues:
         if c.contribution < 0:
             complaint[bisect_right(starts, c.hit.first)] -= c.contribution
-    needed = SARCASM_MARKED_COMPLAINT if markers else SARCASM_MIN_COMPLAINT
     for t in cues:
         if t.base <= 0 or t.negated:
             continue
         if not ({"thanks", "praise"} & t.hit.entry.tags or _inside(t, markers)):
             continue
+        that = _that_clause(toks, t.hit.last)
+        if markers or that:
+            needed = SARCASM_MARKED_COMPLAINT
+        elif bangs:
+            needed = SARCASM_MIN_COMPLAINT
+        else:
+            continue
         if complaint[bisect_right(starts, t.hit.first)] >= needed:
             t.sarcastic = True
             t.modifiers.extend((m, "sarcasm") for m in markers)
+
+
+_THAT: Final = frozenset({"که", "اینکه"})
+
+
+def _that_clause(toks: list[Tok], last: int) -> bool:
+    """«ممنون که…», «مرسی از اینکه…»: thanks that introduce what they thank for."""
+    return any(toks[k].key in _THAT for k in range(last + 1, min(last + 4, len(toks))))
 
 
 def _inside(cue: WorkingCue, markers: list[Hit]) -> bool:

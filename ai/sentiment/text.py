@@ -44,6 +44,7 @@ _SUFFIXES: Final = frozenset(
 )
 
 _fold_cache: dict[str, str] = {}
+_IRREGULAR: set[str] = set()  # characters whose folded form is not exactly one character
 
 
 def _fold_char(ch: str) -> str:
@@ -60,7 +61,20 @@ def _fold_char(ch: str) -> str:
             if len(out) > 1 and not out.isalpha():
                 out = out[:1]
         _fold_cache[ch] = out
+        if len(out) != 1:
+            _IRREGULAR.add(ch)
     return out
+
+
+class _FoldTable(dict[int, str]):
+    """A ``str.translate`` table that folds characters on first sight and remembers them."""
+
+    def __missing__(self, code: int) -> str:
+        out = self[code] = _fold_char(chr(code))
+        return out
+
+
+_TABLE = _FoldTable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +88,13 @@ class Token:
 @dataclass(frozen=True, slots=True)
 class Folded:
     text: str
-    origin: list[int]  # origin[i] = index in the original text of folded character i
+    origin: list[int] | None  # origin[i] = index in the original of folded character i; None = same
 
 
 def fold_with_offsets(text: str) -> Folded:
+    folded = text.translate(_TABLE)
+    if len(folded) == len(text) and _IRREGULAR.isdisjoint(text):
+        return Folded(folded, None)  # one character for one: offsets are unchanged
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
@@ -104,29 +121,33 @@ def tokenize(text: str, max_chars: int = MAX_CHARS) -> list[Token]:
     """Tokens of ``text[:max_chars]`` with offsets into ``text``."""
     folded = fold_with_offsets(text[:max_chars])
     origin = folded.origin
+    elongated = _ELONGATION.search(folded.text) is not None
     tokens: list[Token] = []
     for m in _TOKEN.finditer(folded.text):
         kind = _KINDS[m.lastgroup or "stop"]
         key = m.group()
-        if kind in ("word", "latin"):
+        if elongated and kind in ("word", "latin"):
             key = _ELONGATION.sub(r"\1", key)
         elif kind == "stop" and key == ".":
             prev = folded.text[m.start() - 1 : m.start()]
             if prev.isdigit():  # «1.5» is a number, not a sentence end
                 continue
-        start = origin[m.start()]
-        end = origin[m.end() - 1] + 1
+        start, end = m.start(), m.end()
+        if origin is not None:
+            start, end = origin[start], origin[end - 1] + 1
         tokens.append(Token(key, start, end, kind))
     return _merge_affixes(tokens)
 
 
-_READABLE = re.compile(rf"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff\u200c\u200d\ufe0fa-zA-Z{_EMOJI}]")
+_READABLE = re.compile(rf"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff\u200c\u200d\ufe0fa-zA-Z{_EMOJI}]+")
+_SPACE = re.compile(r"\s+")
 
 
 def readable_ratio(text: str) -> float:
     """Share of Persian, Latin or emoji letters among visible characters: low for binary garbage,
     number dumps and text in scripts this engine does not read."""
-    visible = [c for c in text[:MAX_CHARS] if not c.isspace()]
-    if not visible:
+    sample = text[:MAX_CHARS]
+    visible = len(sample) - sum(map(len, _SPACE.findall(sample)))
+    if visible <= 0:
         return 0.0
-    return sum(1 for c in visible if _READABLE.match(c)) / len(visible)
+    return sum(map(len, _READABLE.findall(sample))) / visible
