@@ -45,15 +45,21 @@ def choices(
 
 
 def rep_card(texts: Texts, rep_id: int, *, can_link: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=texts.t("btn.log_interaction"), callback_data=RepAction(action="log", rep_id=rep_id))
-    builder.button(text=texts.t("btn.open_ticket"), callback_data=RepAction(action="tnew", rep_id=rep_id))
-    builder.button(text=texts.t("btn.tickets"), callback_data=RepAction(action="tlist", rep_id=rep_id))
-    builder.button(text=texts.t("btn.history"), callback_data=RepAction(action="hist", rep_id=rep_id))
+    """Built directly rather than with InlineKeyboardBuilder: the card is the hot path, and the
+    builder deep-copies every button on export."""
+
+    def button(label: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=texts.t(label), callback_data=RepAction(action=action, rep_id=rep_id).pack()
+        )
+
+    rows = [
+        [button("btn.log_interaction", "log"), button("btn.open_ticket", "tnew")],
+        [button("btn.tickets", "tlist"), button("btn.history", "hist")],
+    ]
     if can_link:
-        builder.button(text=texts.t("btn.link"), callback_data=RepAction(action="link", rep_id=rep_id))
-    builder.adjust(2)
-    return builder.as_markup()
+        rows.append([button("btn.link", "link")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_to_card(texts: Texts, rep_id: int) -> InlineKeyboardButton:

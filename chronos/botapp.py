@@ -13,7 +13,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.dispatcher import build_dispatcher
-from bot.sender import RetryAfterMiddleware
+from bot.sender import PinResponseModels, RetryAfterMiddleware
 from chronos.runtime import Runtime
 from crm.services import agents
 
@@ -27,6 +27,7 @@ BOT_COMMANDS_FA = [
 
 def build_bot(token: str, *, api_server: str | None = None, send_retries: int = 3) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_server)) if api_server else AiohttpSession()
+    session.middleware(PinResponseModels())
     session.middleware(RetryAfterMiddleware(retries=send_retries))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

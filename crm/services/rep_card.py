@@ -27,11 +27,17 @@ def _trend(points: list[UsageDTO]) -> UsageTrend:
 
 async def load(uow: UnitOfWork, rep_id: int) -> RepCard:
     session = uow.session
-    rep = await session.get(Representative, rep_id)
-    if rep is None:
+    head = (
+        await session.execute(
+            select(Representative, ServiceTier, CrtAgent)
+            .outerjoin(ServiceTier, ServiceTier.id == Representative.tier_id)
+            .outerjoin(CrtAgent, CrtAgent.id == Representative.assigned_agent_id)
+            .where(Representative.id == rep_id)
+        )
+    ).first()
+    if head is None:
         raise NotFound(f"representative {rep_id} not found", rep_id=rep_id)
-    tier = await session.get(ServiceTier, rep.tier_id) if rep.tier_id else None
-    agent = await session.get(CrtAgent, rep.assigned_agent_id) if rep.assigned_agent_id else None
+    rep, tier, agent = head
     interactions = (
         await session.scalars(
             select(Interaction)

@@ -160,6 +160,13 @@ async def find(uow: UnitOfWork, query: str, *, limit: int = 10) -> list[RepSearc
 
     code = to_ascii_digits(query).upper()
     if CODE_PATTERN.match(code):
+        exact = await uow.session.scalar(select(Representative).where(Representative.code == code))
+        if exact is not None:  # a full code names exactly one representative
+            return [
+                RepSearchHit(
+                    representative=RepresentativeDTO.model_validate(exact), score=1.0, matched_on="code"
+                )
+            ]
         rows = await uow.session.scalars(
             select(Representative)
             .where(Representative.code.startswith(code, autoescape=True))
@@ -203,6 +210,8 @@ async def find(uow: UnitOfWork, query: str, *, limit: int = 10) -> list[RepSearc
             key=lambda pair: (-pair[0], pair[1]),
         )
         kept = [(value, rep_id) for value, rep_id in scored if value >= search.MIN_SCORE][: limit - len(hits)]
+        if not kept:
+            return hits
         reps = {
             rep.id: rep
             for rep in await uow.session.scalars(
