@@ -114,6 +114,14 @@ def run() -> list[dict[str, Any]]:
                     "target": "",
                 }
             )
+    signals = [score.f1 for score in test.per_signal.values() if score.support]
+    rows.append(
+        {
+            "metric": "test signal macro-F1 (signals in gold)",
+            "value": round(statistics.fmean(signals), 4),
+            "target": "",
+        }
+    )
     rows += [
         {"metric": "dev macro-F1 (tuned on; for reference)", "value": dev.macro_f1, "target": ""},
         {"metric": "dev hard macro-F1", "value": dev.hard_macro_f1, "target": ""},

@@ -78,7 +78,7 @@ class LexiconSentimentAnalyzer:
             conf = 0.05 if readable < 0.6 else (0.2 if words < 3 else 0.4)
             signals = _ordered(comp.extra_signals)
             return neutral_result(ENGINE, conf, truncated=truncated).model_copy(update={"signals": signals})
-        raw = sum(c.contribution for c in comp.cues)
+        raw = sum(c.value for c in comp.cues)
         score = raw / math.sqrt(raw * raw + ALPHA)
         emoji_only = words == 0
         label: Label = "neutral"
@@ -106,9 +106,9 @@ class LexiconSentimentAnalyzer:
 def _confidence(
     comp: Composition, score: float, threshold: float, emoji_only: bool, truncated: bool
 ) -> float:
-    pos = sum(c.contribution for c in comp.cues if c.contribution > 0)
-    neg = -sum(c.contribution for c in comp.cues if c.contribution < 0)
-    polar = sum(1 for c in comp.cues if c.contribution != 0)
+    pos = sum(c.value for c in comp.cues if c.value > 0)
+    neg = -sum(c.value for c in comp.cues if c.value < 0)
+    polar = sum(1 for c in comp.cues if c.value != 0)
     if abs(score) >= threshold:
         conf = 0.45 + 0.4 * abs(score) + 0.05 * min(polar, 3)
     else:  # neutral: surer the fewer polar cues there are to disagree with
@@ -166,7 +166,7 @@ def _evidence(text: str, comp: Composition, signals: list[Signal]) -> list[Evide
         effect = cue.effect()
         if effect == "signal" and not set(cue.hit.entry.signals) & set(signals):
             continue  # a topic word that explains nothing in this message
-        found.setdefault((cue.hit.start, cue.hit.end, effect), (cue.hit.entry.name, cue.contribution))
+        found.setdefault((cue.hit.start, cue.hit.end, effect), (cue.hit.entry.name, cue.value))
         for mod, mod_effect in cue.modifiers:
             found.setdefault((mod.start, mod.end, mod_effect), (mod.entry.name, 0.0))
     for hit in comp.contrasts:
@@ -174,8 +174,8 @@ def _evidence(text: str, comp: Composition, signals: list[Signal]) -> list[Evide
     keys = list(found)
     if len(keys) > MAX_EVIDENCE:
         keys = sorted(keys, key=lambda k: -abs(found[k][1]))[:MAX_EVIDENCE]
-    return [  # built by this module from offsets it just checked: no need to validate again
-        EvidenceSpan.model_construct(
+    return [
+        EvidenceSpan(
             start=start,
             end=end,
             text=text[start:end],

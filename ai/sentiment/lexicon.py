@@ -158,7 +158,8 @@ class Lexicon:
                 if repaired:
                     keys, fuzzy = repaired, True
             kind: TokenKind = "word" if t.kind == "latin" and keys[0] != t.key else t.kind
-            out.extend(Tok(k, self._forms(k), t.start, t.end, kind, fuzzy) for k in keys)
+            cache = self._forms_cache
+            out.extend(Tok(k, cache.get(k) or self._forms(k), t.start, t.end, kind, fuzzy) for k in keys)
         return out
 
     # ------------------------------------------------------------------ matching

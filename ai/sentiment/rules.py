@@ -46,6 +46,7 @@ class WorkingCue:
     sarcastic: bool = False
     repeat: float = 1.0  # «باز/هنوز» factor, applied only if the cue ends up negative
     valence: float | None = None  # set for a failure verb standing on its own
+    value: float = 0.0  # the final contribution, frozen once composition is done
     modifiers: list[tuple[Hit, Effect]] = field(default_factory=list)
 
     @property
@@ -76,7 +77,7 @@ class WorkingCue:
             return "sarcasm"
         if self.negated and self.base:
             return "negated"
-        c = self.contribution
+        c = self.value
         if c > 0:
             return "positive"
         if c < 0:
@@ -166,8 +167,9 @@ def compose(toks: list[Tok], hits: list[Hit], detected: list[Hit]) -> Compositio
     clause_net: dict[int, float] = defaultdict(float)
     sentence_net: dict[int, float] = defaultdict(float)
     for cue in cues:
-        clause_net[cue.clause] += cue.contribution
-        sentence_net[cue.sentence] += cue.contribution
+        cue.value = cue.contribution
+        clause_net[cue.clause] += cue.value
+        sentence_net[cue.sentence] += cue.value
     extra: set[Signal] = set()
     if any(t.kind == "question" for t in toks) or any(
         h.entry.kind == "question" and (h.first == 0 or toks[h.first - 1].kind in PUNCT) for h in detected
