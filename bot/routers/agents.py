@@ -3,11 +3,12 @@
 Who may do what (the issue reads "/agents (admin): add, deactivate, change role"):
 
 * Supervisors and admins may *view* the roster — supervisors run the team day to day and the list
-  changes nothing. The router's filter is therefore supervisor+; agents get the usual fallback.
+  changes nothing. The router admits agents only (representatives and strangers never reach it);
+  ``/agents`` needs supervisor+, so for a plain agent it stays an unknown command.
 * Only admins may *change* it: add an agent (Telegram id → name → role), deactivate/reactivate, and
   move an agent to the next role (agent → supervisor → admin → agent). Every change handler checks
-  admin on its own; a supervisor pressing an admin button (an old or forged one) is told it is not
-  allowed, and a supervisor caught mid add-flow is stopped.
+  admin on its own; any other agent pressing an admin button (an old or forged one) is told it is
+  not allowed, and one demoted in the middle of adding an agent is stopped and the flow cleared.
 * An admin cannot deactivate themselves nor change their own role, so the team cannot lose its last
   admin by a mis-tap. A deactivated agent is a stranger from their very next update (identity
   resolution reads ``active`` on every update).
@@ -38,8 +39,9 @@ from crm.services import agents
 from crm.services.access import Identity
 
 router = Router(name=__name__)
-router.message.filter(IsAgent(AgentRole.SUPERVISOR))
-router.callback_query.filter(IsAgent(AgentRole.SUPERVISOR))
+router.message.filter(IsAgent())
+router.callback_query.filter(IsAgent())
+SUPERVISOR = IsAgent(AgentRole.SUPERVISOR)
 ADMIN = IsAgent(AgentRole.ADMIN)
 
 MAX_NAME_CHARS = 120  # the column's length
@@ -68,7 +70,7 @@ def _roster(texts: Texts, team: list[AgentDTO]) -> str:
     return "\n".join(lines)
 
 
-@router.message(Command("agents"))
+@router.message(Command("agents"), SUPERVISOR)
 async def roster(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext
 ) -> None:
