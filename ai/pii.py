@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ai.text.persian import to_ascii_digits
 from ai.text.phone import InvalidPhoneError, is_mobile, normalize_phone
@@ -45,19 +45,16 @@ _NATIONAL_ID = re.compile(rf"{_START}\d{{3}}-?\d{{6}}-?\d{_END}")
 _NON_DIGITS = re.compile(r"\D")
 
 
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # each digit doubled, digits of the product summed
+
+
 def luhn_valid(digits: str) -> bool:
     """The Luhn checksum every bank card number carries in its last digit."""
     if not digits.isdigit() or not 12 <= len(digits) <= 19:
         return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    kept = sum(map(int, digits[-1::-2]))
+    doubled = sum(map(_LUHN_DOUBLED.__getitem__, map(int, digits[-2::-2])))
+    return (kept + doubled) % 10 == 0
 
 
 def national_id_valid(digits: str) -> bool:
@@ -69,8 +66,7 @@ def national_id_valid(digits: str) -> bool:
     return check == weighted if weighted < 2 else check == 11 - weighted
 
 
-@dataclass(frozen=True)
-class PiiMatch:
+class PiiMatch(NamedTuple):
     kind: PiiKind
     start: int
     end: int
@@ -101,17 +97,17 @@ def _national_id_canonical(raw: str) -> str | None:
 
 _Detector = tuple[PiiKind, re.Pattern[str], Callable[[re.Match[str]], str | None]]
 
-# Order matters: earlier detectors claim their spans first (an email hides the @ of a handle, a card
-# hides its digits from the phone and national-id detectors, a checksum-valid national id wins over a
-# bare ten-digit mobile).
+# Order matters: earlier detectors claim their spans first (an email hides the @ of a handle, an IBAN
+# or a card hides its digits from the phone and national-id detectors, a checksum-valid national id
+# wins over a bare ten-digit mobile).
 _TEXT_DETECTORS: tuple[_Detector, ...] = (
     ("EMAIL", _EMAIL, lambda m: m.group(0).lower()),
     ("HANDLE", _TELEGRAM_LINK, lambda m: m.group(1).lower()),
     ("HANDLE", _HANDLE, lambda m: m.group(1).lower()),
 )
-_NUMBER_DETECTORS: tuple[_Detector, ...] = (
-    ("IBAN", _IBAN, lambda m: "IR" + _digits(m.group(0))),
-    ("CARD", _CARD, lambda m: _card_canonical(m.group(0))),
+_IBAN_DETECTOR: _Detector = ("IBAN", _IBAN, lambda m: "IR" + _digits(m.group(0)))
+_CARD_DETECTOR: _Detector = ("CARD", _CARD, lambda m: _card_canonical(m.group(0)))
+_PHONE_AND_ID_DETECTORS: tuple[_Detector, ...] = (
     ("PHONE", _PREFIXED_MOBILE, lambda m: _mobile_canonical(m.group(0))),
     ("NATIONAL_ID", _NATIONAL_ID, lambda m: _national_id_canonical(m.group(0))),
     ("PHONE", _BARE_MOBILE, lambda m: _mobile_canonical(m.group(0))),
@@ -124,7 +120,18 @@ _NUMBER_RUN = re.compile(f"[{_ANY_DIGIT}][{_ANY_DIGIT} \\-.()\u200c]{{8,}}")
 # Context kept around a run: "IR" and a separator (or "+98 (") before it, one boundary char on each side.
 _CONTEXT_BEFORE = 4
 _MIN_DIGITS = 10
-_RUN_SEPARATORS = (" ", "-", ".", "(", ")", "\u200c")
+_CARD_DIGITS = 16
+_IBAN_DIGITS = 24
+
+
+def _number_detectors(digit_count: int, window: str) -> tuple[_Detector, ...]:
+    """Only the detectors a run of ``digit_count`` digits could satisfy, in priority order."""
+    detectors: tuple[_Detector, ...] = ()
+    if digit_count >= _IBAN_DIGITS and ("IR" in window or "ir" in window.lower()):
+        detectors += (_IBAN_DETECTOR,)
+    if digit_count >= _CARD_DIGITS:
+        detectors += (_CARD_DETECTOR,)
+    return detectors + _PHONE_AND_ID_DETECTORS
 
 
 def _scan(claimed: list[PiiMatch], detectors: tuple[_Detector, ...], text: str, offset: int = 0) -> None:
@@ -146,11 +153,12 @@ def find_pii(text: str) -> list[PiiMatch]:
     if _MAY_HOLD_TEXT_PII.search(text):
         _scan(claimed, _TEXT_DETECTORS, text)
     for run in _NUMBER_RUN.finditer(text):
-        chars = run.group(0)
-        if len(chars) - sum(chars.count(separator) for separator in _RUN_SEPARATORS) < _MIN_DIGITS:
+        digit_count = len(_NON_DIGITS.sub("", run.group(0)))
+        if digit_count < _MIN_DIGITS:
             continue
         window_start, window_end = max(0, run.start() - _CONTEXT_BEFORE), run.end() + 1
-        _scan(claimed, _NUMBER_DETECTORS, to_ascii_digits(text[window_start:window_end]), window_start)
+        window = to_ascii_digits(text[window_start:window_end])
+        _scan(claimed, _number_detectors(digit_count, window), window, window_start)
     return sorted(claimed, key=lambda item: item.start)
 
 

@@ -8,7 +8,6 @@ is exact because the model never saw anything but those placeholders.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -18,12 +17,16 @@ from typing import Protocol
 def cache_key(
     *, template_id: str, template_version: int, preamble_version: int, model: str, packed: Mapping[str, str]
 ) -> str:
-    material = json.dumps(
-        [template_id, template_version, preamble_version, model, sorted(packed.items())],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    """sha256 over length-prefixed fields, so no two different inputs can share a byte stream."""
+    digest = hashlib.sha256()
+    fields = [template_id, str(template_version), str(preamble_version), model]
+    for name in sorted(packed):
+        fields += [name, packed[name]]
+    for field in fields:
+        encoded = field.encode("utf-8")
+        digest.update(b"%d:" % len(encoded))
+        digest.update(encoded)
+    return digest.hexdigest()
 
 
 class ResponseCache(Protocol):

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 class GatewayConfig:
     """Mirrors ``chronos.settings.LLMSettings``; the composition root copies it over, e.g.::
 
-        llm = settings.llm
-        GatewayConfig(
-            **llm.model_dump(exclude={"api_key"}),
-            api_key=llm.api_key.get_secret_value() if llm.api_key else None,
-        )
+    llm = settings.llm
+    GatewayConfig(
+        **llm.model_dump(exclude={"api_key"}),
+        api_key=llm.api_key.get_secret_value() if llm.api_key else None,
+    )
     """
 
     base_url: str

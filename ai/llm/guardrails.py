@@ -33,8 +33,8 @@ _LEAK_PHRASES = (
 _WORD = re.compile(r"\w+")
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+def _words(folded: str) -> list[str]:
+    return _WORD.findall(folded)
 
 
 def _shingles(words: list[str]) -> set[tuple[str, ...]]:
@@ -45,14 +45,14 @@ class OutputGuard:
     def __init__(self, secret_texts: list[str]) -> None:
         self._secret_shingles: set[tuple[str, ...]] = set()
         for text in secret_texts:
-            self._secret_shingles |= _shingles(_words(text))
+            self._secret_shingles |= _shingles(_words(fold(text)))
 
     def violations(self, content: str, session: MaskSession, nonce: str | None) -> list[str]:
         problems: list[str] = []
         folded = fold(content)
         if any(phrase in folded for phrase in _LEAK_PHRASES) or (nonce is not None and nonce in content):
             problems.append("mentions the system prompt or its delimiters")
-        elif self._secret_shingles & _shingles(_words(content)):
+        elif self._secret_shingles & _shingles(_words(folded)):
             problems.append("repeats the system prompt")
         if found := find_pii(content):
             problems.append(f"contains unmasked personal data ({', '.join(sorted({m.kind for m in found}))})")
