@@ -25,7 +25,7 @@ _SUFFIX_WORDS: Final = (
 _STEM_SUFFIXES: Final = tuple(sorted(set(_SUFFIX_WORDS.split(" ")), key=len, reverse=True))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # internal, short-lived, many per text: plain slots are cheaper
 class Tok:
     key: str
     forms: tuple[str, ...]  # key first, then stems found in the vocabulary
@@ -35,7 +35,7 @@ class Tok:
     fuzzy: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # internal, short-lived, many per text: plain slots are cheaper
 class Hit:
     entry: Entry
     first: int  # token indices, inclusive

@@ -77,7 +77,7 @@ class _FoldTable(dict[int, str]):
 _TABLE = _FoldTable()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # internal, short-lived, many per text: plain slots are cheaper
 class Token:
     key: str  # folded, de-elongated form used for matching
     start: int  # offsets into the ORIGINAL text
@@ -85,7 +85,7 @@ class Token:
     kind: TokenKind
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # internal, short-lived, many per text: plain slots are cheaper
 class Folded:
     text: str
     origin: list[int] | None  # origin[i] = index in the original of folded character i; None = same
