@@ -46,7 +46,8 @@ ADMIN = IsAgent(AgentRole.ADMIN)
 
 MAX_NAME_CHARS = 120  # the column's length
 TELEGRAM_ID = re.compile(r"[0-9]{1,15}")
-LISTED = 40  # two buttons each, under Telegram's 100 buttons per keyboard
+LISTED = 30  # two buttons each (Telegram allows 100 a keyboard), and the text stays under 4096 characters
+SHOWN_NAME = 60
 
 
 class AddAgent(StatesGroup):
@@ -55,7 +56,18 @@ class AddAgent(StatesGroup):
     role = State()
 
 
-def _roster(texts: Texts, team: list[AgentDTO]) -> str:
+def _short(name: str) -> str:
+    return name if len(name) <= SHOWN_NAME else name[: SHOWN_NAME - 1] + "…"
+
+
+async def _team(uow: UnitOfWork) -> tuple[list[AgentDTO], int]:
+    """The first LISTED agents by name, names shortened for display, and how many were left out."""
+    team = await agents.list_all(uow)
+    shown = [agent.model_copy(update={"full_name": _short(agent.full_name)}) for agent in team[:LISTED]]
+    return shown, len(team) - len(shown)
+
+
+def _roster(texts: Texts, team: list[AgentDTO], hidden: int) -> str:
     lines = [texts.t("agents.title")]
     for agent in team:
         lines.append(
@@ -67,6 +79,8 @@ def _roster(texts: Texts, team: list[AgentDTO]) -> str:
                 inactive="" if agent.active else texts.t("agents.inactive"),
             )
         )
+    if hidden:
+        lines.append(texts.t("agents.more", count=hidden))
     return "\n".join(lines)
 
 
@@ -76,15 +90,18 @@ async def roster(
 ) -> None:
     assert identity.agent is not None
     await state.clear()
-    team = (await agents.list_all(uow))[:LISTED]
+    team, hidden = await _team(uow)
     markup = keyboards.agents_admin(texts, team) if identity.agent.role == AgentRole.ADMIN else None
-    await message.answer(_roster(texts, team), reply_markup=markup)
+    await message.answer(_roster(texts, team, hidden), reply_markup=markup)
 
 
 # Changes (admin only)
 
 
-@router.callback_query(AgentAdmin.filter(F.action.in_({"on", "off"}) | (F.action == "role")), ADMIN)
+CHANGE = F.action.in_({"on", "off"}) | ((F.action == "role") & F.role.in_(values(AgentRole)))
+
+
+@router.callback_query(AgentAdmin.filter(CHANGE), ADMIN)
 async def change(
     callback: CallbackQuery, callback_data: AgentAdmin, uow: UnitOfWork, identity: Identity, texts: Texts
 ) -> None:
@@ -93,9 +110,6 @@ async def change(
         await callback.answer(texts.t("agents.self"), show_alert=True)
         return
     if callback_data.action == "role":
-        if callback_data.role not in values(AgentRole):
-            await callback.answer(texts.t("error.stale"), show_alert=True)
-            return
         agent = await agents.set_role(
             uow, callback_data.agent_id, AgentRole(callback_data.role), identity.actor
         )
@@ -103,15 +117,15 @@ async def change(
         agent = await agents.set_active(
             uow, callback_data.agent_id, callback_data.action == "on", identity.actor
         )
-    team = (await agents.list_all(uow))[:LISTED]
+    team, hidden = await _team(uow)
     if isinstance(callback.message, Message):
         await callback.message.edit_text(
-            _roster(texts, team), reply_markup=keyboards.agents_admin(texts, team)
+            _roster(texts, team, hidden), reply_markup=keyboards.agents_admin(texts, team)
         )
     await callback.answer(
         texts.t(
             "agents.updated",
-            name=agent.full_name,
+            name=_short(agent.full_name),
             role=texts.t(f"role.{agent.role.value}"),
             inactive="" if agent.active else texts.t("agents.inactive"),
         )

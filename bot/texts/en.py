@@ -112,6 +112,7 @@ EN: dict[str, str] = {
     "agents.title": "👥 Agents:",
     "agents.item": "{name} — {role}{inactive}",
     "agents.inactive": " (inactive)",
+    "agents.more": "… and {count} more",
     "agents.ask_id": "Send the new agent's numeric Telegram id:",
     "agents.ask_name": "Agent's name?",
     "agents.ask_role": "Role?",

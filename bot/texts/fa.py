@@ -119,6 +119,7 @@ FA: dict[str, str] = {
     "agents.title": "👥 کارشناسان:",
     "agents.item": "{name} — {role}{inactive}",
     "agents.inactive": " (غیرفعال)",
+    "agents.more": "… و {count} نفر دیگر",
     "agents.ask_id": "شناسهٔ عددی تلگرام کارشناس جدید را بفرستید:",
     "agents.ask_name": "نام کارشناس؟",
     "agents.ask_role": "نقش؟",

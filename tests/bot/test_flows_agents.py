@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, select
 
 from bot.callbacks import AgentAdmin, Cancel, Choice
+from bot.routers.agents import LISTED, SHOWN_NAME
 from bot.texts.fa import FA
 from chronos.emulators import EmulatedUser
 from crm.db import UnitOfWork
@@ -179,3 +180,18 @@ async def test_admin_demoted_mid_add_flow_is_stopped(harness: BotHarness, db: Un
     assert sent_texts(await harness.text(user, str(next(_new_ids)))) == [FA["error.forbidden"]]
     assert sent_texts(await harness.text(user, "نیما")) == [FA["error.unknown_command"]]
     assert len(await _agent_rows(db)) == 2
+
+
+async def test_large_team_is_capped_and_long_names_shortened(harness: BotHarness, db: UnitOfWork) -> None:
+    async with db:
+        admin = await make_agent(db, name="الف مدیر", role=AgentRole.ADMIN)
+        await make_agent(db, name="ب" + "ن" * 119)
+        for n in range(LISTED):
+            await make_agent(db, name=f"ی کارشناس {n:02d}")
+    user = harness.emulator.user(admin.telegram_user_id, "Admin")
+    [text] = sent_texts(await harness.text(user, "/agents"))
+    assert len(text) < 4096
+    assert text.endswith("… و ۲ نفر دیگر")
+    assert "ب" + "ن" * (SHOWN_NAME - 2) + "…" in text
+    buttons = harness.last(user).callback_data
+    assert len(buttons) == 2 * LISTED + 1

@@ -171,3 +171,22 @@ async def test_log_for_a_deleted_representative_is_stale(harness: BotHarness, db
 
 def test_catalogs_have_the_same_keys() -> None:
     assert set(FA) == set(EN)
+
+
+async def test_log_interaction_in_english(harness: BotHarness, db: UnitOfWork) -> None:
+    user, _, rep = await _agent_and_rep(harness, db)
+    await harness.text(user, "/lang")
+    card = await open_card(harness, user, rep)
+    await harness.press(user, card, RepAction(action="log", rep_id=rep.id).pack())
+    prompt = harness.last(user)
+    assert prompt.text == "How did you contact رضا کریمی?"
+    await harness.press(user, prompt, choice("channel", "in_person"))
+    await harness.press(user, prompt, choice("outcome", "complaint"))
+    calls = await harness.text(user, "Unhappy about the Hiddify panel")
+    assert sent_texts(calls) == ["✅ Interaction logged (🤝 In person, complaint)."]
+    [row] = await _interactions(db)
+    assert (row.channel, row.outcome, row.summary) == (
+        "in_person",
+        "complaint",
+        "Unhappy about the Hiddify panel",
+    )
