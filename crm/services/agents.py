@@ -11,12 +11,19 @@ from crm import audit
 from crm.db import UnitOfWork
 from crm.enums import AgentRole, Locale
 from crm.errors import AlreadyExists, NotFound
-from crm.models import CrtAgent
+from crm.models import CrtAgent, Representative
 from crm.schemas.people import AgentCreate, AgentDTO
 from crm.schemas.types import Actor
 
 
 async def create(uow: UnitOfWork, data: AgentCreate, actor: Actor) -> AgentDTO:
+    linked_rep = await uow.session.scalar(
+        select(Representative.id).where(Representative.telegram_user_id == data.telegram_user_id)
+    )
+    if linked_rep is not None:
+        raise AlreadyExists(
+            "this Telegram account is linked to a representative", telegram_user_id=data.telegram_user_id
+        )
     agent = CrtAgent(
         telegram_user_id=data.telegram_user_id,
         full_name=data.full_name,

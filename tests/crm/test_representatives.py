@@ -6,9 +6,9 @@ from sqlalchemy import select
 from crm.db import UnitOfWork
 from crm.errors import AlreadyExists, NotFound
 from crm.models import AuditLog
-from crm.schemas.people import RepresentativeUpdate
+from crm.schemas.people import AgentCreate, RepresentativeUpdate
 from crm.schemas.types import Actor
-from crm.services import representatives
+from crm.services import agents, representatives
 from tests.factories import make_rep, make_tier
 
 
@@ -83,3 +83,10 @@ async def test_update_changes_tier_and_reindexes_name(uow: UnitOfWork) -> None:
         assert (await representatives.find(uow, "نوروزی"))[0].representative.id == rep.id
         with pytest.raises(NotFound):
             await representatives.update(uow, rep.id, RepresentativeUpdate(tier_code="NOPE"), Actor.cli())
+
+
+async def test_agent_cannot_reuse_a_representatives_telegram_account(uow: UnitOfWork) -> None:
+    async with uow:
+        await make_rep(uow, telegram_user_id=4_242_424)
+        with pytest.raises(AlreadyExists):
+            await agents.create(uow, AgentCreate(telegram_user_id=4_242_424, full_name="دوگانه"), Actor.cli())
