@@ -10,7 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.throttle import ThrottleMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
-from bot.routers import agents, errors, fallback, find, interactions, linking, representative, start, tickets
+from bot.routers import (
+    admin,
+    agents,
+    errors,
+    fallback,
+    find,
+    interactions,
+    linking,
+    representative,
+    start,
+    tickets,
+)
 
 
 def build_dispatcher(
@@ -18,8 +29,12 @@ def build_dispatcher(
     *,
     throttle_per_minute: int = 60,
     storage: BaseStorage | None = None,
+    **services: object,
 ) -> Dispatcher:
+    """``services`` (e.g. ``gateway=LLMGateway(...)``) become workflow data: a handler receives one by
+    naming it as a parameter. They are built once by the composition root and closed by it."""
     dp = Dispatcher(storage=storage or MemoryStorage())
+    dp.workflow_data.update(services)
     dp.update.outer_middleware(ThrottleMiddleware(throttle_per_minute))
     dp.update.outer_middleware(UnitOfWorkMiddleware(session_factory))
     dp.update.outer_middleware(IdentityMiddleware())
@@ -32,6 +47,7 @@ def build_dispatcher(
         interactions.router,
         tickets.router,
         agents.router,
+        admin.router,
         fallback.router,  # last: strangers, unknown commands, stale buttons
     )
     return dp

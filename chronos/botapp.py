@@ -34,7 +34,9 @@ def build_bot(token: str, *, api_server: str | None = None, send_retries: int = 
 
 def build_app_dispatcher(runtime: Runtime) -> Dispatcher:
     return build_dispatcher(
-        runtime.session_factory, throttle_per_minute=runtime.settings.bot.throttle_per_minute
+        runtime.session_factory,
+        throttle_per_minute=runtime.settings.bot.throttle_per_minute,
+        gateway=runtime.gateway,
     )
 
 

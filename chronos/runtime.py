@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from ai.llm import GatewayConfig, LLMGateway, UsageLedger
 from chronos import migrate
 from chronos.database import ensure_database, resolve_database_url
 from chronos.settings import Settings, get_settings
 from crm.db import UnitOfWork, create_engine, create_session_factory
+from crm.services.llm_ledger import DatabaseUsageLedger
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,7 @@ class Runtime:
     database_url: str
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
+    gateway: LLMGateway
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -39,9 +43,29 @@ async def open_runtime(
     if migrate_first:
         await migrate.upgrade(url)
     engine = create_engine(url, pool_size=settings.database.pool_size, echo=settings.database.echo)
+    session_factory = create_session_factory(engine)
+    http = httpx.AsyncClient()
     try:
         yield Runtime(
-            settings=settings, database_url=url, engine=engine, session_factory=create_session_factory(engine)
+            settings=settings,
+            database_url=url,
+            engine=engine,
+            session_factory=session_factory,
+            gateway=build_gateway(settings, http, DatabaseUsageLedger(session_factory)),
         )
     finally:
+        await http.aclose()
         await engine.dispose()
+
+
+def gateway_config(settings: Settings) -> GatewayConfig:
+    llm = settings.llm
+    return GatewayConfig(
+        **llm.model_dump(exclude={"api_key"}),
+        api_key=llm.api_key.get_secret_value() if llm.api_key else None,
+    )
+
+
+def build_gateway(settings: Settings, http: httpx.AsyncClient, ledger: UsageLedger) -> LLMGateway:
+    """The one LLM gateway; without LLM_API_KEY it never touches the network."""
+    return LLMGateway(gateway_config(settings), http, ledger=ledger)

@@ -133,4 +133,5 @@ EN: dict[str, str] = {
     "link.invalid": "This link is invalid, expired or already used. Ask your agent for a new one.",
     "link.already_linked": "This Telegram account is already linked to another representative.",
     "link.agent_account": "This account belongs to an agent and cannot be linked to a representative.",
+    "ai.status_title": "🤖 AI gateway status:",
 }

@@ -1,10 +1,10 @@
-"""The `chronos` command line. Each feature registers its own sub-app module here."""
+"""The `chronos` command line. Each feature has its own module; register it here (import + one line)."""
 
 from __future__ import annotations
 
 import typer
 
-from chronos.cli import db, reps, run
+from chronos.cli import ai, db, demo, importing, reps, run
 
 app = typer.Typer(
     name="chronos",
@@ -12,13 +12,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db.app, name="db")
-app.add_typer(reps.app, name="reps")
 app.command("up")(run.up)
 app.command("bot")(run.bot)
 app.command("console")(run.console_command)
-from chronos.cli import demo  # noqa: E402  (appended so sub-app registrations never conflict)
+app.add_typer(db.app, name="db")
+app.add_typer(reps.app, name="reps")
 app.add_typer(demo.app, name="demo")
+app.command("import")(importing.import_command)
+app.add_typer(ai.app, name="ai")
 
 
 def main() -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.dispatcher import build_dispatcher
 from chronos.botapp import build_bot
 from chronos.emulators import TelegramEmulator
+from chronos.runtime import build_gateway
+from chronos.settings import load_settings
 from crm.db import UnitOfWork, create_session_factory
+from crm.services.llm_ledger import DatabaseUsageLedger
 from tests.bot.harness import BotHarness, running
 
 
@@ -24,12 +28,16 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
 @pytest.fixture(scope="session")
 async def session_harness(emulator: TelegramEmulator, engine: AsyncEngine) -> AsyncIterator[BotHarness]:
     bot = build_bot(emulator.token, api_server=emulator.base_url, send_retries=3)
-    dp = build_dispatcher(create_session_factory(engine), throttle_per_minute=600)
+    session_factory = create_session_factory(engine)
+    http = httpx.AsyncClient()
+    offline = build_gateway(load_settings(), http, DatabaseUsageLedger(session_factory))
+    dp = build_dispatcher(session_factory, throttle_per_minute=600, gateway=offline)
     try:
         async with running(emulator, bot, dp) as harness:
             yield harness
     finally:
         await bot.session.close()
+        await http.aclose()
 
 
 @pytest.fixture

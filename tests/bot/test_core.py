@@ -125,3 +125,18 @@ async def test_english_locale(harness: BotHarness, db: UnitOfWork) -> None:
     user = harness.emulator.user(agent.telegram_user_id, "Sam")
     assert sent_texts(await harness.text(user, "/lang")) == ["Language set to English."]
     assert "Chronos is ready" in sent_texts(await harness.text(user, "/start"))[0]
+
+
+async def test_admin_sees_ai_status(harness: BotHarness, db: UnitOfWork) -> None:
+    async with db:
+        admin = await make_agent(db, role=AgentRole.ADMIN)
+        agent = await make_agent(db)
+    texts = sent_texts(
+        await harness.text(harness.emulator.user(admin.telegram_user_id, "Admin"), "/aistatus")
+    )
+    assert "offline" in texts[0]
+    assert "breaker" in texts[0]
+    plain = sent_texts(
+        await harness.text(harness.emulator.user(agent.telegram_user_id, "Agent"), "/aistatus")
+    )
+    assert plain == ["این دستور را نمی‌شناسم. برای دیدن راهنما /help را بفرستید."]
