@@ -42,7 +42,7 @@ async def load(uow: UnitOfWork, rep_id: int) -> RepCard:
         await session.scalars(
             select(Interaction)
             .where(Interaction.representative_id == rep_id)
-            .order_by(Interaction.occurred_at.desc())
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
             .limit(INTERACTIONS_SHOWN)
         )
     ).all()
@@ -52,14 +52,14 @@ async def load(uow: UnitOfWork, rep_id: int) -> RepCard:
             .where(
                 Ticket.representative_id == rep_id, Ticket.status.in_([s.value for s in OPEN_TICKET_STATUSES])
             )
-            .order_by(Ticket.sla_due_at)
+            .order_by(Ticket.sla_due_at, Ticket.id)
         )
     ).all()
     payments = (
         await session.scalars(
             select(Payment)
             .where(Payment.representative_id == rep_id)
-            .order_by(Payment.paid_at.desc())
+            .order_by(Payment.paid_at.desc(), Payment.id.desc())
             .limit(PAYMENTS_SHOWN)
         )
     ).all()
