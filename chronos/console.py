@@ -133,8 +133,21 @@ async def pick_user(runtime: Runtime, role: str) -> tuple[int, str]:
     return (ids[0], "Admin") if ids else (7_000_001, "Stranger")
 
 
+def _log_to_file(path: Path) -> None:
+    """The console owns the terminal: the bot's logs go to a file instead."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+
+
 async def run_console(runtime: Runtime, role: str = "agent") -> None:
     out = Console()
+    log_path = runtime.settings.resolved_data_dir / "logs" / "console.log"
+    _log_to_file(log_path)
     async with TelegramEmulator() as emulator:
         bot = build_bot(
             emulator.token, api_server=emulator.base_url, send_retries=runtime.settings.bot.send_retries
@@ -156,6 +169,7 @@ async def run_console(runtime: Runtime, role: str = "agent") -> None:
         emulator.on_call(session.show)
         out.rule("Chronos console — offline, through the loopback Bot API")
         out.print(f"You are {rtl(name)} (Telegram id {telegram_id}, {role}). Try /start or /find.")
+        out.print(f"Logs: {log_path}")
         roles = "|".join(ROLES)
         out.print(f"#N presses button N · :voice FILE sends audio · :as {roles} switches · :quit")
         try:

@@ -40,3 +40,7 @@ class Texts:
 
     def digits(self, text: str) -> str:
         return to_persian_digits(text) if self.locale == "fa" else text
+
+    def decimal(self, text: str) -> str:
+        """A formatted decimal number: Persian digits and the Persian decimal separator in fa."""
+        return self.digits(text.replace(".", "٫")) if self.locale == "fa" else text

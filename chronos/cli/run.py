@@ -113,4 +113,5 @@ async def seed_demo_if_empty(runtime: Runtime) -> None:
         if await demo.is_empty(uow):
             console.print("empty database: seeding the demo MarFanet …")
             summary = await demo.seed(uow, seed=DEMO_SEED, now=dt.datetime.now(dt.UTC))
-            console.print(f"seeded: {summary}")
+            counts = summary.model_dump(exclude={"seed", "now"})
+            console.print("seeded: " + ", ".join(f"{count:,} {name}" for name, count in counts.items()))
