@@ -1,0 +1,85 @@
+"""The LLM engine: the ``call_prep`` template through the gateway, validated like the offline briefing.
+
+The model writes the narrative sections; at a glance, cultural notes and the best time to call are
+computed facts (:mod:`ai.call_prep.facts`) and are never delegated to it. Evidence comes back as
+tokens; the ones that do not parse are reported as unparsable so validation can drop and log them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ai.call_prep import facts
+from ai.call_prep.context import sections
+from ai.call_prep.inputs import PrepInput
+from ai.call_prep.occasions import no_sales_today, occasions
+from ai.call_prep.schema import (
+    NOTICE_NO_SALES_TODAY,
+    NOTICE_ONBOARDING,
+    Briefing,
+    BriefingItem,
+    EvidenceRef,
+    LLMBriefing,
+    LLMItem,
+    LLMOpportunity,
+    LLMTalkingPoint,
+    Notice,
+)
+from ai.llm import GatewayResult, LLMGateway
+from ai.prompts import PromptTemplate, load_template
+
+TEMPLATE_ID: Final = "call_prep"
+
+
+def template() -> PromptTemplate:
+    return load_template(TEMPLATE_ID)
+
+
+def _convert(items: list[LLMItem], unparsable: list[str]) -> list[BriefingItem]:
+    out = []
+    for item in items:
+        refs = []
+        for token in item.evidence_ids:
+            parsed = EvidenceRef.parse(token)
+            if parsed is None:
+                unparsable.append(token.strip()[:40] or "(empty)")
+            else:
+                refs.append(parsed)
+        extra: dict[str, str] = {}
+        if isinstance(item, LLMTalkingPoint):
+            extra["purpose"] = item.purpose
+        if isinstance(item, LLMOpportunity):
+            extra["pitch"] = item.pitch
+        out.append(BriefingItem(text=item.text.strip(), evidence=refs, **extra))
+    return out
+
+
+def to_briefing(inp: PrepInput, answer: LLMBriefing) -> tuple[Briefing, list[str]]:
+    """The model's sections around the computed ones, and the evidence strings that were not tokens."""
+    unparsable: list[str] = []
+    notices: list[Notice] = []
+    if not inp.has_history:
+        notices.append(NOTICE_ONBOARDING)
+    if no_sales_today(occasions(inp.now)):
+        notices.append(NOTICE_NO_SALES_TODAY)
+    briefing = Briefing(
+        at_a_glance=facts.at_a_glance(inp),
+        summary=_convert(answer.summary, unparsable),
+        emotional_state=_convert(answer.emotional_state, unparsable),
+        avoid=_convert(answer.avoid, unparsable),
+        pleased=_convert(answer.pleased, unparsable),
+        talking_points=_convert(list(answer.talking_points), unparsable),
+        empathy_prompts=_convert(answer.empathy_prompts, unparsable),
+        risks=_convert(answer.risks, unparsable),
+        opportunities=_convert(list(answer.opportunities), unparsable),
+        cultural_notes=facts.cultural_notes(inp),
+        best_time=facts.best_time(inp),
+        questions=_convert(answer.questions, unparsable),
+        notices=notices,
+    )
+    return briefing, unparsable
+
+
+async def ask(gateway: LLMGateway, inp: PrepInput) -> GatewayResult[LLMBriefing]:
+    """One gateway call; raises :class:`ai.llm.LLMError` subclasses on any failure."""
+    return await gateway.complete_json(template(), sections(inp), LLMBriefing)
