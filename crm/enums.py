@@ -65,6 +65,23 @@ class VoiceNoteStatus(StrEnum):
     FAILED = "failed"
 
 
+class VoiceFailure(StrEnum):
+    """Why a voice note has no transcript. The first six are the audio's fault (a retry cannot help)."""
+
+    EMPTY = "empty"
+    CORRUPT = "corrupt"
+    NOT_AUDIO = "not_audio"
+    SILENCE = "silence"
+    TOO_LONG = "too_long"
+    NO_SPEECH = "no_speech"
+    TOO_LARGE = "too_large"
+    DOWNLOAD = "download"
+    ENGINE = "engine"
+
+
+RETRYABLE_VOICE_FAILURES = frozenset({VoiceFailure.DOWNLOAD, VoiceFailure.ENGINE})
+
+
 class TicketCategory(StrEnum):
     CONNECTIVITY = "connectivity"
     BILLING = "billing"

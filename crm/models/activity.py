@@ -30,6 +30,7 @@ from crm.enums import (
     TicketEventKind,
     TicketPriority,
     TicketStatus,
+    VoiceFailure,
     VoiceNoteStatus,
     values,
 )
@@ -45,12 +46,21 @@ class VoiceNote(Base):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         CheckConstraint("status <> 'done' OR transcript IS NOT NULL", name="done_has_transcript"),
         CheckConstraint("status <> 'failed' OR error IS NOT NULL", name="failed_has_error"),
+        CheckConstraint(
+            f"failure_code IS NULL OR {in_list('failure_code', values(VoiceFailure))}", name="failure_code"
+        ),
         # Resume on start-up and the worker queue: only unfinished notes.
         Index(
             "ix_voice_note_status_received_at",
             "status",
             "received_at",
             postgresql_where=text("status IN ('received', 'transcribing')"),
+        ),
+        # Audio purge job: notes whose audio is still on disk, oldest first.
+        Index(
+            "ix_voice_note_audio_retained",
+            "received_at",
+            postgresql_where=text("audio_path IS NOT NULL AND audio_purged_at IS NULL"),
         ),
     )
 
@@ -75,6 +85,9 @@ class VoiceNote(Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     model: Mapped[str | None] = mapped_column(String(120))
     error: Mapped[str | None] = mapped_column(Text)
+    failure_code: Mapped[str | None] = mapped_column(String(16))
+    # The transcript as an AI output, which 👍/👎 feedback attaches to.
+    suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("ai_suggestion.id", ondelete="SET NULL"))
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     received_at: Mapped[CreatedAt]
     started_at: Mapped[dt.datetime | None]
