@@ -6,6 +6,7 @@ Each group is its own ``BaseSettings`` with an env prefix, so the variables read
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -87,6 +88,25 @@ class NudgeSettings(BaseSettings):
     per_chat_interval_s: float = Field(default=1.0, ge=0)
     quiet_start_hour: int = Field(default=22, ge=0, le=23)
     quiet_end_hour: int = Field(default=9, ge=0, le=23)
+    skip_fridays: bool = True
+    skip_mourning_days: bool = Field(default=True, description="Tasua, Ashura … (see docs/nudges.md)")
+    max_in_flight: int = Field(default=8, ge=1, le=256, description="concurrent Bot API sends")
+    send_timeout_s: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=50, description="sends of one message before it fails")
+    min_days_between: int = Field(default=7, ge=0, description="no second nudge to a rep within these days")
+    extra_blocked_dates: Annotated[list[dt.date], NoDecode] = Field(
+        default_factory=list, description="extra no-send days (Tehran), e.g. official mourning dates"
+    )
+    poll_interval_s: float = Field(default=1.0, gt=0, description="dispatcher idle poll")
+    sync_interval_s: int = Field(default=15, ge=1, description="scheduler: campaign start/finish check")
+    auto_draft: bool = Field(default=False, description="weekly job drafting a low-engagement campaign")
+
+    @field_validator("extra_blocked_dates", mode="before")
+    @classmethod
+    def _split_dates(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,127 @@
+"""Drafting a campaign's messages (one outbox row per representative) and planning their send times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import delete, insert, select, update
+
+from ai.nudges.drafting import NudgeDrafter, Recipient
+from ai.nudges.templates import NudgeTemplate
+from crm.db import UnitOfWork
+from crm.enums import NudgeMessageStatus
+from crm.models import NudgeMessage, Representative
+from crm.schemas.nudges import AudienceMember, NudgePolicy
+
+DrafterFactory = Callable[[NudgeTemplate, str], NudgeDrafter]
+
+
+def offline_drafter(template: NudgeTemplate, purpose: str) -> NudgeDrafter:
+    return NudgeDrafter(template, purpose)
+
+
+async def draft_rows(
+    uow: UnitOfWork,
+    campaign_id: int,
+    members: Sequence[AudienceMember],
+    drafter: NudgeDrafter,
+    policy: NudgePolicy,
+    start: dt.datetime,
+) -> list[str]:
+    """Insert one pending row per member with its personalised text and planned time; returns the
+    engines that wrote them."""
+    engines = []
+    rows = []
+    for member in members:
+        draft = await drafter.draft(Recipient(name=member.full_name, topic=member.topic))
+        engines.append(draft.engine)
+        rows.append(
+            {
+                "campaign_id": campaign_id,
+                "representative_id": member.representative_id,
+                "chat_id": member.chat_id,
+                "body": draft.text,
+                "not_before": policy.window.place(start, member.best_hour, member.representative_id % 30),
+                "meta": {
+                    "engine": draft.engine,
+                    "prompt_id": draft.prompt_id,
+                    "prompt_version": draft.prompt_version,
+                    "fallback_reason": draft.fallback_reason,
+                    "topic": member.topic if draft.used_topic else None,
+                    "topic_seen": member.topic,
+                    "knowledge_id": draft.knowledge_id,
+                    "best_hour": member.best_hour,
+                    "score": member.score,
+                },
+            }
+        )
+    for start_at in range(0, len(rows), 1000):
+        await uow.session.execute(insert(NudgeMessage), rows[start_at : start_at + 1000])
+    return engines
+
+
+async def redraft_pending(uow: UnitOfWork, campaign_id: int, drafter: NudgeDrafter) -> list[str]:
+    """New texts for rows not sent yet (after a template edit); sent rows keep what was sent."""
+    rows = (
+        await uow.session.execute(
+            select(NudgeMessage.id, NudgeMessage.meta, Representative.full_name)
+            .join(Representative, Representative.id == NudgeMessage.representative_id)
+            .where(
+                NudgeMessage.campaign_id == campaign_id,
+                NudgeMessage.status == NudgeMessageStatus.PENDING.value,
+            )
+        )
+    ).all()
+    engines = []
+    for row in rows:
+        draft = await drafter.draft(Recipient(name=row.full_name, topic=(row.meta or {}).get("topic_seen")))
+        engines.append(draft.engine)
+        meta = {**(row.meta or {}), "engine": draft.engine, "fallback_reason": draft.fallback_reason}
+        await uow.session.execute(
+            update(NudgeMessage).where(NudgeMessage.id == row.id).values(body=draft.text, meta=meta)
+        )
+    return engines
+
+
+async def replan(uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, start: dt.datetime) -> None:
+    """Move pending rows planned before ``start`` to the first good moment after it."""
+    rows = (
+        await uow.session.execute(
+            select(
+                NudgeMessage.id, NudgeMessage.representative_id, NudgeMessage.not_before, NudgeMessage.meta
+            ).where(
+                NudgeMessage.campaign_id == campaign_id,
+                NudgeMessage.status == NudgeMessageStatus.PENDING.value,
+                NudgeMessage.not_before < start,
+            )
+        )
+    ).all()
+    for row in rows:
+        best_hour = (row.meta or {}).get("best_hour")
+        await uow.session.execute(
+            update(NudgeMessage)
+            .where(NudgeMessage.id == row.id)
+            .values(not_before=policy.window.place(start, best_hour, row.representative_id % 30))
+        )
+
+
+async def clear_unsent(uow: UnitOfWork, campaign_id: int) -> None:
+    await uow.session.execute(
+        delete(NudgeMessage).where(
+            NudgeMessage.campaign_id == campaign_id, NudgeMessage.status == NudgeMessageStatus.PENDING.value
+        )
+    )
+
+
+def estimate_finish(planned: Sequence[dt.datetime], policy: NudgePolicy) -> dt.datetime | None:
+    """When the last message should go, given the planned times, the global rate and the window."""
+    if not planned:
+        return None
+    gap = dt.timedelta(seconds=1 / policy.global_rate_per_s)
+    moment: dt.datetime | None = None
+    for not_before in sorted(planned):
+        moment = not_before if moment is None else max(moment + gap, not_before)
+        if not policy.window.is_open(moment):
+            moment = policy.window.next_open(moment)
+    return moment

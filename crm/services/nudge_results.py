@@ -1,0 +1,139 @@
+"""What screens show about campaigns: the approval card (with samples) and per-campaign results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, Label, case, func, select
+
+from crm.db import UnitOfWork
+from crm.enums import CampaignStatus, NudgeMessageStatus
+from crm.models import Interaction, NudgeCampaign, NudgeMessage, Representative
+from crm.schemas.nudges import CampaignCard, CampaignDTO, CampaignStats, NudgePolicy, SampleMessage
+from crm.services import nudge_drafting
+from crm.services.nudges import get
+
+SAMPLES = 3
+M = NudgeMessage
+SENT = NudgeMessageStatus.SENT.value
+
+
+async def card(uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, *, offset: int = 0) -> CampaignCard:
+    """The approval card: purpose, audience and exclusions, three samples from ``offset``, timing."""
+    campaign = await get(uow, campaign_id)
+    audience = int(
+        await uow.session.scalar(select(func.count()).select_from(M).where(M.campaign_id == campaign_id)) or 0
+    )
+    offset = offset % audience if audience else 0
+    rows = (
+        await uow.session.execute(
+            select(M.representative_id, Representative.full_name, M.body, M.not_before)
+            .join(Representative, Representative.id == M.representative_id)
+            .where(M.campaign_id == campaign_id)
+            .order_by(M.id)
+            .offset(offset)
+            .limit(SAMPLES)
+        )
+    ).all()
+    planned = list(
+        await uow.session.scalars(
+            select(M.not_before).where(
+                M.campaign_id == campaign_id, M.status == NudgeMessageStatus.PENDING.value
+            )
+        )
+    )
+    excluded = dict(campaign.audience_stats.get("excluded", {}))
+    return CampaignCard(
+        campaign=campaign,
+        audience=audience,
+        excluded={reason: int(count) for reason, count in excluded.items()},
+        samples=[
+            SampleMessage(
+                representative_id=r.representative_id,
+                full_name=r.full_name,
+                body=r.body,
+                not_before=r.not_before,
+            )
+            for r in rows
+        ],
+        sample_offset=offset,
+        first_send_at=min(planned) if planned else None,
+        estimated_finish_at=nudge_drafting.estimate_finish(planned, policy),
+    )
+
+
+def _count(condition: ColumnElement[bool], name: str) -> Label[int]:
+    return func.count(case((condition, 1))).label(name)
+
+
+async def stats(
+    uow: UnitOfWork, campaign_ids: Sequence[int] | None = None, *, limit: int = 20
+) -> list[CampaignStats]:
+    """Results per campaign, newest first."""
+    query = (
+        select(NudgeCampaign).order_by(NudgeCampaign.created_at.desc(), NudgeCampaign.id.desc()).limit(limit)
+    )
+    if campaign_ids is not None:
+        query = query.where(NudgeCampaign.id.in_(list(campaign_ids)))
+    campaigns = [CampaignDTO.model_validate(c) for c in await uow.session.scalars(query)]
+    if not campaigns:
+        return []
+    ids = [c.id for c in campaigns]
+    counts = {
+        row.campaign_id: row
+        for row in await uow.session.execute(
+            select(
+                M.campaign_id,
+                func.count().label("total"),
+                _count(M.status == NudgeMessageStatus.PENDING.value, "pending"),
+                _count(M.status == NudgeMessageStatus.SENDING.value, "sending"),
+                _count(M.status == SENT, "sent"),
+                _count((M.status == SENT) & M.telegram_message_id.is_not(None), "delivered"),
+                _count((M.status == SENT) & M.telegram_message_id.is_(None), "unconfirmed"),
+                _count(M.status == NudgeMessageStatus.FAILED.value, "failed"),
+                _count(M.status == NudgeMessageStatus.SKIPPED.value, "skipped"),
+                _count(M.replied_at.is_not(None), "replied"),
+                _count(M.opted_out_at.is_not(None), "opted_out"),
+            )
+            .where(M.campaign_id.in_(ids))
+            .group_by(M.campaign_id)
+        )
+    }
+    sentiment: dict[int, dict[str, int]] = {}
+    for label_row in await uow.session.execute(
+        select(M.campaign_id, Interaction.sentiment_label, func.count())
+        .join(Interaction, Interaction.id == M.reply_interaction_id)
+        .where(M.campaign_id.in_(ids))
+        .group_by(M.campaign_id, Interaction.sentiment_label)
+    ):
+        campaign_id, label, count = label_row
+        sentiment.setdefault(campaign_id, {})[label or "unscored"] = int(count)
+    result = []
+    for campaign in campaigns:
+        row = counts.get(campaign.id)
+        numbers = {
+            key: int(getattr(row, key)) if row is not None else 0
+            for key in (
+                "total", "pending", "sending", "sent", "delivered", "unconfirmed",
+                "failed", "skipped", "replied", "opted_out",
+            )
+        }  # fmt: skip
+        result.append(
+            CampaignStats(
+                campaign_id=campaign.id,
+                name=campaign.name,
+                status=CampaignStatus(campaign.status),
+                reply_sentiment=sentiment.get(campaign.id, {}),
+                **numbers,
+            )
+        )
+    return result
+
+
+async def pending_approval(uow: UnitOfWork) -> list[CampaignDTO]:
+    rows = await uow.session.scalars(
+        select(NudgeCampaign)
+        .where(NudgeCampaign.status == CampaignStatus.PENDING_APPROVAL.value)
+        .order_by(NudgeCampaign.id)
+    )
+    return [CampaignDTO.model_validate(row) for row in rows]

@@ -1,0 +1,348 @@
+"""Nudge campaigns: draft → pending_approval → approved/rejected → scheduled → sending → done/cancelled.
+
+* Nothing is sent without a supervisor's approval: only ``sending`` campaigns are dispatched, and only
+  a supervisor (or admin) may approve. Every decision is written to ``audit_log``.
+* An approval names the revision it approves. Any edit bumps the revision and sends the campaign back
+  to ``pending_approval``, so an old card cannot approve new text. A second tap on Approve for the
+  same revision changes nothing (:class:`Decision` ``changed=False``).
+* Approval schedules at once (``approved`` is recorded in the audit trail, then ``scheduled``); the
+  scheduler moves a due campaign to ``sending`` and a finished one to ``done``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from ai.nudges.templates import TemplateError, parse
+from crm import audit
+from crm.db import UnitOfWork
+from crm.enums import AgentRole, CampaignStatus, NudgeMessageStatus
+from crm.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from crm.models import CrtAgent, NudgeCampaign, NudgeMessage
+from crm.schemas.nudges import AudienceRules, CampaignCreate, CampaignDTO, Decision, NudgePolicy
+from crm.schemas.types import Actor
+from crm.services import nudge_audience, nudge_drafting
+from crm.services.nudge_drafting import DrafterFactory, offline_drafter
+
+S = CampaignStatus
+EDITABLE = frozenset({S.DRAFT, S.PENDING_APPROVAL, S.REJECTED, S.APPROVED, S.SCHEDULED, S.SENDING})
+CANCELLABLE = frozenset({S.DRAFT, S.PENDING_APPROVAL, S.REJECTED, S.APPROVED, S.SCHEDULED, S.SENDING})
+DELETABLE = frozenset({S.DRAFT, S.PENDING_APPROVAL, S.REJECTED, S.CANCELLED})
+APPROVED_ALREADY = frozenset({S.APPROVED, S.SCHEDULED, S.SENDING, S.DONE})
+
+
+class StaleRevision(InvalidTransition):
+    code = "stale_revision"
+
+
+class EmptyAudience(ValidationFailed):
+    code = "empty_audience"
+
+
+class TemplateRefused(ValidationFailed):
+    code = "template_refused"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def check_template(template: str) -> str:
+    """The cleaned template, or :class:`TemplateRefused` listing every problem."""
+    try:
+        return parse(template).text
+    except TemplateError as exc:
+        raise TemplateRefused(f"template refused: {exc}", problems=exc.problems) from exc
+
+
+async def _locked(uow: UnitOfWork, campaign_id: int) -> NudgeCampaign:
+    campaign = await uow.session.get(NudgeCampaign, campaign_id, with_for_update=True)
+    if campaign is None:
+        raise NotFound(f"campaign {campaign_id} not found", campaign_id=campaign_id)
+    return campaign
+
+
+async def _require_supervisor(uow: UnitOfWork, actor: Actor) -> None:
+    agent = await uow.session.get(CrtAgent, actor.id) if actor.type == "agent" and actor.id else None
+    if agent is None or not agent.active or agent.role not in (AgentRole.SUPERVISOR, AgentRole.ADMIN):
+        raise PermissionDenied("only an active supervisor may decide on a campaign")
+
+
+def _refuse(campaign: NudgeCampaign, action: str) -> InvalidTransition:
+    return InvalidTransition(
+        f"campaign {campaign.id} is {campaign.status}; cannot {action}",
+        campaign_id=campaign.id,
+        from_status=campaign.status,
+        action=action,
+    )
+
+
+async def _finish(
+    uow: UnitOfWork, campaign: NudgeCampaign, actor: Actor, action: str, before: Any
+) -> CampaignDTO:
+    await uow.session.flush()
+    await uow.session.refresh(campaign)
+    dto = CampaignDTO.model_validate(campaign)
+    audit.record(uow.session, actor, action, "nudge_campaign", campaign.id, before=before, after=dto)
+    await uow.commit()
+    return dto
+
+
+async def create(uow: UnitOfWork, data: CampaignCreate, actor: Actor) -> CampaignDTO:
+    template = check_template(data.template)
+    campaign = NudgeCampaign(
+        name=data.name,
+        purpose=data.purpose,
+        template=template,
+        audience_rules=data.rules.model_dump(mode="json"),
+        scheduled_for=data.scheduled_for,
+        created_by_agent_id=actor.id if actor.type == "agent" else None,
+        status=S.DRAFT.value,
+    )
+    uow.session.add(campaign)
+    return await _finish(uow, campaign, actor, "nudge_campaign.create", None)
+
+
+async def submit(
+    uow: UnitOfWork,
+    campaign_id: int,
+    actor: Actor,
+    *,
+    policy: NudgePolicy,
+    drafter_factory: DrafterFactory = offline_drafter,
+    now: dt.datetime | None = None,
+) -> CampaignDTO:
+    """Select the audience and draft one message per representative; the campaign awaits approval."""
+    now = now or _now()
+    campaign = await _locked(uow, campaign_id)
+    if S(campaign.status) not in EDITABLE:
+        raise _refuse(campaign, "submit")
+    before = CampaignDTO.model_validate(campaign)
+    rules = AudienceRules.model_validate(campaign.audience_rules)
+    preview = await nudge_audience.preview(uow, rules, now, min_days_between=policy.min_days_between)
+    if not preview.members:
+        raise EmptyAudience(
+            f"campaign {campaign_id}: nobody to nudge ({preview.matched} matched the rules, all excluded)",
+            matched=preview.matched,
+            excluded=preview.excluded,
+        )
+    await nudge_drafting.clear_unsent(uow, campaign_id)
+    start = max(now, campaign.scheduled_for or now)
+    drafter = drafter_factory(parse(campaign.template), campaign.purpose)
+    engines = await nudge_drafting.draft_rows(uow, campaign_id, preview.members, drafter, policy, start)
+    campaign.engine = _engine_summary(engines)
+    campaign.audience_stats = {
+        "matched": preview.matched,
+        "audience": len(preview.members),
+        "excluded": preview.excluded,
+    }
+    campaign.status = S.PENDING_APPROVAL.value
+    campaign.revision += 1 if before.status != S.DRAFT else 0
+    campaign.decided_by_agent_id, campaign.decided_at, campaign.rejection_reason = None, None, None
+    return await _finish(uow, campaign, actor, "nudge_campaign.submit", before)
+
+
+def _engine_summary(engines: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for engine in engines:
+        counts[engine] = counts.get(engine, 0) + 1
+    return max(counts, key=lambda name: counts[name])[:64] if counts else "offline"
+
+
+async def approve(
+    uow: UnitOfWork,
+    campaign_id: int,
+    revision: int,
+    actor: Actor,
+    *,
+    policy: NudgePolicy,
+    now: dt.datetime | None = None,
+) -> Decision:
+    now = now or _now()
+    await _require_supervisor(uow, actor)
+    campaign = await _locked(uow, campaign_id)
+    status = S(campaign.status)
+    if status in APPROVED_ALREADY and campaign.revision == revision:
+        return Decision(campaign=CampaignDTO.model_validate(campaign), changed=False)
+    if campaign.revision != revision:
+        raise StaleRevision(
+            f"campaign {campaign_id} changed (revision {campaign.revision}, card shows {revision})",
+            campaign_id=campaign_id,
+            from_status=campaign.status,
+            action="approve",
+        )
+    if status != S.PENDING_APPROVAL:
+        raise _refuse(campaign, "approve")
+    before = CampaignDTO.model_validate(campaign)
+    campaign.status = S.APPROVED.value
+    campaign.decided_by_agent_id, campaign.decided_at = actor.id, now
+    await uow.session.flush()
+    audit.record(uow.session, actor, "nudge_campaign.approve", "nudge_campaign", campaign_id, before=before)
+    start = max(now, campaign.scheduled_for or now)
+    await nudge_drafting.replan(uow, campaign_id, policy, start)
+    campaign.scheduled_for = start
+    campaign.status = S.SCHEDULED.value
+    dto = await _finish(uow, campaign, actor, "nudge_campaign.schedule", None)
+    return Decision(campaign=dto, changed=True)
+
+
+async def reject(
+    uow: UnitOfWork,
+    campaign_id: int,
+    revision: int,
+    reason: str,
+    actor: Actor,
+    *,
+    now: dt.datetime | None = None,
+) -> Decision:
+    await _require_supervisor(uow, actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("a rejection needs a reason")
+    campaign = await _locked(uow, campaign_id)
+    if S(campaign.status) == S.REJECTED and campaign.revision == revision:
+        return Decision(campaign=CampaignDTO.model_validate(campaign), changed=False)
+    if campaign.revision != revision:
+        raise StaleRevision(
+            f"campaign {campaign_id} changed",
+            campaign_id=campaign_id,
+            from_status=campaign.status,
+            action="reject",
+        )
+    if S(campaign.status) != S.PENDING_APPROVAL:
+        raise _refuse(campaign, "reject")
+    before = CampaignDTO.model_validate(campaign)
+    campaign.status = S.REJECTED.value
+    campaign.rejection_reason = reason[:2000]
+    campaign.decided_by_agent_id, campaign.decided_at = actor.id, now or _now()
+    return Decision(
+        campaign=await _finish(uow, campaign, actor, "nudge_campaign.reject", before), changed=True
+    )
+
+
+async def edit_template(
+    uow: UnitOfWork,
+    campaign_id: int,
+    template: str,
+    actor: Actor,
+    *,
+    drafter_factory: DrafterFactory = offline_drafter,
+) -> CampaignDTO:
+    """New wording: refused if it fails the guardrails; otherwise the unsent messages are redrafted and
+    the campaign (even an approved or running one) waits for approval again."""
+    cleaned = check_template(template)
+    campaign = await _locked(uow, campaign_id)
+    if S(campaign.status) not in EDITABLE:
+        raise _refuse(campaign, "edit")
+    before = CampaignDTO.model_validate(campaign)
+    campaign.template = cleaned
+    campaign.revision += 1
+    if S(campaign.status) != S.DRAFT:
+        engines = await nudge_drafting.redraft_pending(
+            uow, campaign_id, drafter_factory(parse(cleaned), campaign.purpose)
+        )
+        if engines:
+            campaign.engine = _engine_summary(engines)
+        campaign.status = S.PENDING_APPROVAL.value
+        campaign.decided_by_agent_id, campaign.decided_at, campaign.rejection_reason = None, None, None
+    return await _finish(uow, campaign, actor, "nudge_campaign.edit_template", before)
+
+
+async def cancel(uow: UnitOfWork, campaign_id: int, actor: Actor, reason: str = "") -> CampaignDTO:
+    campaign = await _locked(uow, campaign_id)
+    if S(campaign.status) == S.CANCELLED:
+        return CampaignDTO.model_validate(campaign)
+    if S(campaign.status) not in CANCELLABLE:
+        raise _refuse(campaign, "cancel")
+    before = CampaignDTO.model_validate(campaign)
+    await uow.session.execute(
+        update(NudgeMessage)
+        .where(
+            NudgeMessage.campaign_id == campaign_id, NudgeMessage.status == NudgeMessageStatus.PENDING.value
+        )
+        .values(status=NudgeMessageStatus.SKIPPED.value, last_error="campaign cancelled")
+    )
+    campaign.status = S.CANCELLED.value
+    campaign.finished_at = _now()
+    dto = await _finish(uow, campaign, actor, "nudge_campaign.cancel", before)
+    if reason:
+        audit.record(
+            uow.session,
+            actor,
+            "nudge_campaign.cancel_reason",
+            "nudge_campaign",
+            campaign_id,
+            after={"reason": reason},
+        )
+        await uow.commit()
+    return dto
+
+
+async def delete_campaign(uow: UnitOfWork, campaign_id: int, actor: Actor) -> None:
+    """Only campaigns that never sent anything can be deleted; the others keep their record."""
+    campaign = await _locked(uow, campaign_id)
+    sent = await uow.session.scalar(
+        select(func.count())
+        .select_from(NudgeMessage)
+        .where(
+            NudgeMessage.campaign_id == campaign_id, NudgeMessage.status != NudgeMessageStatus.PENDING.value
+        )
+    )
+    if S(campaign.status) not in DELETABLE or sent:
+        raise _refuse(campaign, "delete")
+    before = CampaignDTO.model_validate(campaign)
+    await uow.session.execute(delete(NudgeCampaign).where(NudgeCampaign.id == campaign_id))
+    audit.record(uow.session, actor, "nudge_campaign.delete", "nudge_campaign", campaign_id, before=before)
+    await uow.commit()
+
+
+async def get(uow: UnitOfWork, campaign_id: int) -> CampaignDTO:
+    campaign = await uow.session.get(NudgeCampaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"campaign {campaign_id} not found", campaign_id=campaign_id)
+    return CampaignDTO.model_validate(campaign)
+
+
+async def start_due(
+    uow: UnitOfWork, actor: Actor, *, now: dt.datetime | None = None, campaign_id: int | None = None
+) -> list[int]:
+    """Scheduled campaigns whose time has come start sending."""
+    query = select(NudgeCampaign).where(
+        NudgeCampaign.status == S.SCHEDULED.value, NudgeCampaign.scheduled_for <= (now or _now())
+    )
+    if campaign_id is not None:
+        query = query.where(NudgeCampaign.id == campaign_id)
+    started = []
+    for campaign in (await uow.session.scalars(query.with_for_update(skip_locked=True))).all():
+        campaign.status, campaign.started_at = S.SENDING.value, now or _now()
+        audit.record(uow.session, actor, "nudge_campaign.start", "nudge_campaign", campaign.id)
+        started.append(campaign.id)
+    await uow.commit()
+    return started
+
+
+async def finish_done(uow: UnitOfWork, actor: Actor, *, now: dt.datetime | None = None) -> list[int]:
+    """Sending campaigns with nothing left to send are done."""
+    open_rows = (
+        select(NudgeMessage.id)
+        .where(
+            NudgeMessage.campaign_id == NudgeCampaign.id,
+            NudgeMessage.status.in_([NudgeMessageStatus.PENDING.value, NudgeMessageStatus.SENDING.value]),
+        )
+        .exists()
+    )
+    campaigns = (
+        await uow.session.scalars(
+            select(NudgeCampaign)
+            .where(NudgeCampaign.status == S.SENDING.value, ~open_rows)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for campaign in campaigns:
+        campaign.status, campaign.finished_at = S.DONE.value, now or _now()
+        audit.record(uow.session, actor, "nudge_campaign.done", "nudge_campaign", campaign.id)
+    await uow.commit()
+    return [campaign.id for campaign in campaigns]
