@@ -36,15 +36,15 @@ async def serve_webhook(runtime: Runtime) -> None:
     secret = settings.webhook_secret.get_secret_value()
     app = build_webhook_app(dp, bot, secret)
     await ensure_admins_and_commands(runtime, bot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()  # listen before registering: Telegram may deliver right after setWebhook
     await bot.set_webhook(
         settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
         secret_token=secret,
         allowed_updates=dp.resolve_used_update_types(),
     )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
     console.print(f"webhook listening on {settings.webhook_host}:{settings.webhook_port}{WEBHOOK_PATH}")
     try:
         await asyncio.Event().wait()
