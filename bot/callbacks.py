@@ -35,3 +35,16 @@ class AgentAdmin(CallbackData, prefix="a"):
     action: str  # add | on | off | role
     agent_id: int = 0
     role: str = ""  # role: the role to set
+
+
+class CallPrep(CallbackData, prefix="cp"):
+    action: str  # rep (prep for rep_id, picked from a list) | done (how did the call go?)
+    sid: int = 0  # the briefing's ai_suggestion id
+    rep_id: int = 0
+
+
+class Feedback(CallbackData, prefix="fb"):
+    """👍/👎 on any AI output: ``sid`` is its ai_suggestion id."""
+
+    action: str  # up | down
+    sid: int

@@ -13,8 +13,10 @@ from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.routers import (
     admin,
     agents,
+    call_prep,
     errors,
     fallback,
+    feedback,
     find,
     interactions,
     linking,
@@ -48,6 +50,8 @@ def build_dispatcher(
         tickets.router,
         agents.router,
         admin.router,
+        call_prep.router,
+        feedback.router,
         fallback.router,  # last: strangers, unknown commands, stale buttons
     )
     return dp

@@ -88,7 +88,7 @@ def grievances(inp: PrepInput) -> list[Grievance]:
     start = since(inp.now, GRIEVANCE_DAYS)
     found: dict[str, list[tuple[dt.datetime, str, str | None]]] = defaultdict(list)
     for item in inp.interactions:
-        if item.occurred_at < start or (item.score is not None and item.score > 0.1):
+        if item.occurred_at < start or not _aggrieved(item):
             continue
         for kind in {GRIEVANCE_SIGNALS[s] for s in item.signals if s in GRIEVANCE_SIGNALS}:
             found[kind].append((item.occurred_at, item.token, None))
@@ -106,6 +106,22 @@ def grievances(inp: PrepInput) -> list[Grievance]:
         out.append(Grievance(kind, events[0][0], len(events), tokens(e[1] for e in events), subject))
     out.sort(key=lambda g: g.latest, reverse=True)
     return out
+
+
+def _aggrieved(item: InteractionFact) -> bool:
+    """Their own message not in a good mood, or our note of the contact in a clearly bad one.
+
+    Our outbound notes also describe what we did about a problem («SNI رو عوض کردیم»), which carries
+    the problem's signals without being a grievance.
+    """
+    if item.direction == "inbound":
+        return item.score is None or item.score <= 0.1
+    return item.score is not None and item.score < -0.1
+
+
+def wholehearted(item: InteractionFact) -> bool:
+    """Interest or praise that is not also a complaint or talk of leaving in the same breath."""
+    return item.outcome != "complaint" and not set(CHURN_SIGNALS) & set(item.signals)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,8 +48,12 @@ class Findings:
             gap_days=an.payment_gap(inp, paid),
             open_tickets=an.open_tickets(inp),
             churn_talk=an.with_signals(inp, an.CHURN_SIGNALS, an.SIGNAL_DAYS),
-            interest=an.with_signals(inp, an.INTEREST_SIGNALS, an.INTEREST_DAYS)
-            + an.with_outcome(inp, ("upsell_interest",), an.INTEREST_DAYS),
+            interest=[
+                i
+                for i in an.with_signals(inp, an.INTEREST_SIGNALS, an.INTEREST_DAYS)
+                + an.with_outcome(inp, ("upsell_interest",), an.INTEREST_DAYS)
+                if an.wholehearted(i)
+            ],
             promises=an.with_outcome(inp, ("promised_payment", "follow_up"), 30),
             no_answer=an.no_answer_streak(inp),
             no_sales=no_sales_today(occasions(inp.now)),
@@ -59,7 +63,8 @@ class Findings:
 def risks(inp: PrepInput, f: Findings) -> list[BriefingItem]:
     now, out = inp.now, []
     for said in f.churn_talk[:2]:
-        text = f"در {ph.when(said.occurred_at, now)} از رفتن یا سرویس دیگر حرف زد: «{ph.quote(said.words)}»"
+        words = ph.quote_around(said.words, ph.CHURN_CUES)
+        text = f"در {ph.when(said.occurred_at, now)} از رفتن یا سرویس دیگر حرف زد: «{words}»"
         out.append(item(text, [said.token]))
     if f.trend.change_pct is not None and f.trend.change_pct <= an.USAGE_DROP_PCT and f.trend.first:
         assert f.trend.latest is not None
@@ -103,9 +108,6 @@ def risks(inp: PrepInput, f: Findings) -> list[BriefingItem]:
     if arc is not None and arc.trend.direction == "declining" and (arc.current or 0) < -0.1:
         text = f"حال‌وهوای پیام‌هایش در ۹۰ روز رو به افت بوده (اکنون {ph.mood(arc.current or 0)})."
         out.append(item(text, arc.trend.evidence_ids))
-    if inp.rep.status != "active":
-        state = {"paused": "متوقف", "churned": "جداشده"}.get(inp.rep.status, inp.rep.status)
-        out.insert(0, item(f"وضعیت فعلی در CRM: {state}؛ هدف تماس بازگرداندن اعتماد است، نه فروش."))
     return out
 
 
@@ -115,7 +117,7 @@ def opportunities(inp: PrepInput, f: Findings) -> list[BriefingItem]:
         "امروز زمان پیشنهاد فروش نیست؛ فقط یادداشت کنید و بعداً مطرح کنید."
         if f.no_sales
         else "اول مشکل باز را حل کنید؛ پیشنهاد وقتی شنیده می‌شود که اعتماد برگشته باشد."
-        if any(t.breached(inp.now) for t in f.open_tickets) or f.churn_talk
+        if any(t.breached(inp.now) for t in f.open_tickets) or f.churn_talk or inp.rep.status != "active"
         else None
     )
     trend, limit = f.trend, inp.rep.tier_user_limit
@@ -130,7 +132,8 @@ def opportunities(inp: PrepInput, f: Findings) -> list[BriefingItem]:
         )
         out.append(item(text, trend.evidence, pitch=pitch))
     for said in f.interest[:2]:
-        text = f"در {ph.when(said.occurred_at, inp.now)} علاقه نشان داد: «{ph.quote(said.words)}»"
+        words = ph.quote_around(said.words, ph.INTEREST_CUES)
+        text = f"در {ph.when(said.occurred_at, inp.now)} علاقه نشان داد: «{words}»"
         pitch = hold or "همان چیزی را که خودش خواسته دقیق پیشنهاد دهید، با هزینهٔ واقعی و بدون عجله‌انداختن."
         out.append(item(text, [said.token], pitch=pitch))
     if trend.change_pct is not None and trend.change_pct >= an.USAGE_GROWTH_PCT and trend.first:
@@ -144,6 +147,10 @@ def opportunities(inp: PrepInput, f: Findings) -> list[BriefingItem]:
 
 def talking_points(inp: PrepInput, f: Findings) -> list[BriefingItem]:
     now, out = inp.now, []
+    if inp.rep.status != "active":
+        state = {"paused": "متوقف", "churned": "جداشده"}.get(inp.rep.status, inp.rep.status)
+        text = f"در CRM «{state}» ثبت شده: هدف این تماس بازگرداندن اعتماد است، نه فروش."
+        out.append(item(text, purpose="بازگرداندن رابطه"))
     lead = [g for g in f.grievances if g.latest >= an.since(now, LEAD_GRIEVANCE_DAYS)]
     if lead and not inp.rep.profiling_opt_out:
         g = lead[0]

@@ -8,6 +8,7 @@ concrete thing (a Jalali date, a ticket subject, an amount); none is a generic p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Final
 
@@ -189,6 +190,20 @@ def quote(text: str | None, limit: int = QUOTE_CHARS) -> str:
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1].rstrip() + "…"
     return cleaned
+
+
+CHURN_CUES: Final = (
+    "تمدید نمی", "تمدید نکن", "پنل دیگ", "سرویس دیگ", "جای دیگ", "رقیب", "ارزون", "قطع همکاری", "میرم", "برم",
+)  # fmt: skip
+INTEREST_CUES: Final = ("ارتقا", "پلن", "کاربر", "بیشتر", "تمدید", "بزرگ")
+_SENTENCE = re.compile(r"[^.!?؟؛\n]+[.!?؟؛]?")
+
+
+def quote_around(text: str | None, cues: tuple[str, ...], limit: int = QUOTE_CHARS) -> str:
+    """The first sentence that carries one of ``cues`` (else the opening), shortened to ``limit``."""
+    sentences = [s.strip() for s in _SENTENCE.findall(text or "") if s.strip()]
+    hit = next((s for s in sentences if any(cue in s for cue in cues)), None)
+    return quote(hit if hit is not None else text, limit)
 
 
 def weekday(moment: dt.datetime) -> str:

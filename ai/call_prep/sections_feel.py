@@ -82,7 +82,7 @@ def pleased(inp: PrepInput) -> list[BriefingItem]:
     out: list[BriefingItem] = []
     for moment in reversed(arc.satisfaction_moments):
         fact = known.get(moment.event_id)
-        if fact is None:
+        if fact is None or not an.wholehearted(fact):
             continue
         if "praise_agent" in fact.signals:
             what = "از پیگیری و پاسخ‌گویی کارشناس تشکر کرد"

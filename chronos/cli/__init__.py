@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chronos.cli import ai, db, demo, importing, reps, run
+from chronos.cli import ai, db, demo, importing, prep, reps, run
 
 app = typer.Typer(
     name="chronos",
@@ -20,6 +20,7 @@ app.add_typer(reps.app, name="reps")
 app.add_typer(demo.app, name="demo")
 app.command("import")(importing.import_command)
 app.add_typer(ai.app, name="ai")
+app.command("prep")(prep.prep)
 
 
 def main() -> None:

@@ -1,0 +1,96 @@
+"""`chronos prep <rep> [--engine auto|offline|llm] [--json]`: the call prep briefing in the terminal.
+
+``<rep>`` is a code, a phone number or a name; an unknown one exits 1 and an ambiguous one lists the
+matches and exits 1. ``--json`` prints every section as a list of ``{"text", "evidence"}`` items,
+each evidence entry a ``{"type", "id"}`` pair, plus the engine and why it fell back, if it did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import typer
+from rich.table import Table
+
+from ai.call_prep.schema import SECTIONS
+from chronos.cli.common import console, err_console, print_json, run
+from chronos.runtime import open_runtime
+from chronos.terminal import rtl
+from crm.schemas.call_prep import CallPrepDTO
+from crm.services import call_prep
+from crm.services.call_prep import AmbiguousRepresentative
+
+Engine = Literal["auto", "offline", "llm"]
+
+
+def as_json(dto: CallPrepDTO) -> dict[str, Any]:
+    briefing = dto.briefing.model_dump(mode="json", exclude_none=True)
+    return {
+        "representative": dto.representative.model_dump(mode="json"),
+        "suggestion_id": dto.suggestion_id,
+        "engine": dto.engine,
+        "fallback_reason": dto.fallback_reason,
+        "prompt": {"id": dto.prompt_id, "version": dto.prompt_version},
+        "cached": dto.cached,
+        "created_at": dto.created_at.isoformat(),
+        "notices": briefing["notices"],
+        "dropped_evidence": list(dto.dropped_evidence),
+        "sections": {name: briefing[name] for name in SECTIONS},
+    }
+
+
+def prep(
+    rep: str = typer.Argument(..., help="representative code, phone or name"),
+    engine: str = typer.Option("auto", "--engine", help="auto | offline | llm"),
+    json_output: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Prepare for a call: a grounded briefing with evidence for every item."""
+    if engine not in ("auto", "offline", "llm"):
+        err_console.print(f"[red]error:[/red] --engine must be auto, offline or llm, not {engine!r}")
+        raise typer.Exit(2)
+    mode: Engine = engine  # type: ignore[assignment]  # checked just above
+
+    async def _go() -> CallPrepDTO | AmbiguousRepresentative:
+        async with open_runtime() as rt, rt.uow() as uow:
+            try:
+                found = await call_prep.find_rep(uow, rep)
+            except AmbiguousRepresentative as many:
+                return many
+            return await call_prep.prepare(uow, found.id, None, engine=mode, gateway=rt.gateway)
+
+    result = run(_go)
+    if isinstance(result, AmbiguousRepresentative):
+        err_console.print(
+            f"[yellow]{len(result.choices)} representatives match {rep!r}; pick one by code:[/yellow]"
+        )
+        for hit in result.choices:
+            err_console.print(f"  {hit.representative.code}  {rtl(hit.representative.full_name)}")
+        raise typer.Exit(1)
+    if json_output:
+        print_json(as_json(result))
+        return
+    _render(result)
+
+
+def _render(dto: CallPrepDTO) -> None:
+    rep = dto.representative
+    console.rule(f"{rep.code} — {rtl(rep.full_name)}")
+    engine = dto.engine + (f" (fallback: {dto.fallback_reason})" if dto.fallback_reason else "")
+    age = dt.datetime.now(dt.UTC) - dto.created_at
+    console.print(f"engine: {engine}   cached: {dto.cached} ({int(age.total_seconds())} s old)")
+    for notice in dto.briefing.notices:
+        console.print(f"[yellow]notice:[/yellow] {notice}")
+    for name in SECTIONS:
+        items = dto.briefing.section(name)
+        if not items:
+            continue
+        table = Table("text", "evidence", title=name, show_lines=False, title_justify="left")
+        for item in items:
+            text = item.text
+            if item.purpose:
+                text += f" — {item.purpose}"
+            if item.pitch:
+                text += f" → {item.pitch}"
+            table.add_row(rtl(text), " ".join(e.token for e in item.evidence))
+        console.print(table)
