@@ -48,3 +48,11 @@ class Feedback(CallbackData, prefix="fb"):
 
     action: str  # up | down
     sid: int
+
+
+class VoiceAction(CallbackData, prefix="v"):
+    """Buttons of a voice note: rep (attribute to ``rep_id``) | find | up | down | fix | retry."""
+
+    action: str
+    note_id: int
+    rep_id: int = 0

@@ -23,6 +23,7 @@ from bot.routers import (
     representative,
     start,
     tickets,
+    voice,
 )
 
 
@@ -52,6 +53,7 @@ def build_dispatcher(
         admin.router,
         call_prep.router,
         feedback.router,
+        voice.router,  # the pipeline arrives as workflow data "voice" (chronos.voice_runtime)
         fallback.router,  # last: strangers, unknown commands, stale buttons
     )
     return dp

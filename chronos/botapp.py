@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.dispatcher import build_dispatcher
 from bot.sender import PinResponseModels, RetryAfterMiddleware
 from chronos.runtime import Runtime
+from chronos.voice_runtime import attach_voice
 from crm.services import agents
 
 BOT_COMMANDS_FA = [
@@ -33,11 +34,13 @@ def build_bot(token: str, *, api_server: str | None = None, send_retries: int = 
 
 
 def build_app_dispatcher(runtime: Runtime) -> Dispatcher:
-    return build_dispatcher(
+    dp = build_dispatcher(
         runtime.session_factory,
         throttle_per_minute=runtime.settings.bot.throttle_per_minute,
         gateway=runtime.gateway,
     )
+    attach_voice(dp, runtime)  # Whisper model + worker pool, started and stopped with the dispatcher
+    return dp
 
 
 async def ensure_admins_and_commands(runtime: Runtime, bot: Bot) -> None:

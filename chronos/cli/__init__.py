@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chronos.cli import ai, db, demo, importing, prep, reps, run
+from chronos.cli import ai, db, demo, importing, prep, reps, run, transcribe
 
 app = typer.Typer(
     name="chronos",
@@ -21,6 +21,7 @@ app.add_typer(demo.app, name="demo")
 app.command("import")(importing.import_command)
 app.add_typer(ai.app, name="ai")
 app.command("prep")(prep.prep)
+app.command("transcribe")(transcribe.transcribe_command)
 
 
 def main() -> None:

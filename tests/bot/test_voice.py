@@ -1,0 +1,266 @@
+"""Voice notes end to end: the real dispatcher, the loopback Bot API emulator serving the files, the
+real tiny.en model, and the status message the agent watches."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.callbacks import VoiceAction
+from chronos.emulators import EmulatedUser, StoredMessage
+from chronos.settings import Settings, WhisperSettings
+from chronos.voice_runtime import voice_service
+from crm.db import UnitOfWork
+from crm.enums import Channel, VoiceFailure, VoiceNoteStatus
+from crm.models import AIFeedback, Interaction, VoiceNote
+from crm.schemas.activity import InteractionCreate
+from crm.schemas.types import Actor
+from crm.schemas.voice import VoiceNoteDTO
+from crm.services import interactions
+from crm.services.voice_pipeline import VoicePipeline
+from jobs.voice import VoiceWorkerPool
+from tests.bot.harness import BotHarness, alerts, sent_texts
+from tests.factories import make_agent, make_rep
+from tests.voice_support import audio, tiny_en
+
+
+@dataclass
+class Voice:
+    harness: BotHarness
+    pipeline: VoicePipeline
+    db: UnitOfWork
+
+    @property
+    def pool(self) -> VoiceWorkerPool:
+        assert isinstance(self.pipeline.queue, VoiceWorkerPool)
+        return self.pipeline.queue
+
+    async def settle(self) -> None:
+        await self.pool.drain(timeout=120)
+        await self.harness.emulator.wait_for(lambda c: True, timeout=1)  # the last edit is recorded
+
+    async def note(self, note_id: int | None = None) -> VoiceNoteDTO:
+        async with self.db:
+            query = select(VoiceNote).order_by(VoiceNote.id.desc())
+            if note_id is not None:
+                query = query.where(VoiceNote.id == note_id)
+            row = await self.db.session.scalar(query)
+            assert row is not None
+            return VoiceNoteDTO.model_validate(row)
+
+    def status_message(self, user: EmulatedUser, note: VoiceNoteDTO) -> StoredMessage:
+        assert note.status_message_id is not None
+        message = self.harness.emulator.message(user.id, note.status_message_id)
+        assert message is not None
+        return message
+
+
+@pytest.fixture
+async def voice(
+    harness: BotHarness,
+    committing_session_factory: async_sessionmaker[AsyncSession],
+    db: UnitOfWork,
+    tmp_path: Path,
+) -> AsyncIterator[Voice]:
+    settings = Settings(data_dir=tmp_path, whisper=WhisperSettings(language="en", max_attempts=3))
+    async with voice_service(
+        settings, committing_session_factory, harness.bot, harness.dispatcher, stt=tiny_en()
+    ) as pipeline:
+        assert pipeline is not None
+        yield Voice(harness, pipeline, db)
+
+
+async def _agent(voice: Voice, name: str = "Agent") -> EmulatedUser:
+    async with voice.db:
+        agent = await make_agent(voice.db)
+    return voice.harness.emulator.user(agent.telegram_user_id, name)
+
+
+async def test_forwarded_voice_note_is_transcribed_and_logged(voice: Voice) -> None:
+    emulator = voice.harness.emulator
+    async with voice.db:
+        agent = await make_agent(voice.db)
+        rep = await make_rep(voice.db, name="رضا کریمی", telegram_user_id=8_100_001)
+    user = emulator.user(agent.telegram_user_id, "Agent")
+    rep_user = emulator.user(8_100_001, "Reza")
+    update_id = emulator.send_voice(user, audio("en_speech.ogg"), duration=6, forward_from=rep_user)
+    calls = await voice.harness.deliver(update_id)
+    assert [c.method for c in calls if c.method in {"getFile", "downloadFile"}] == ["getFile", "downloadFile"]
+    await voice.settle()
+    note = await voice.note()
+    assert note.status == VoiceNoteStatus.DONE
+    assert note.representative_id == rep.id
+    final = voice.status_message(user, note)
+    assert "panel" in (final.text or "").lower()
+    assert "رضا کریمی" in (final.text or "")
+    assert "ثبت شد" in (final.text or "")
+    assert VoiceAction(action="up", note_id=note.id).pack() in final.callback_data
+    edits = [
+        c for c in emulator.calls("editMessageText") if c.params.get("message_id") == note.status_message_id
+    ]
+    edit_texts = [str(c.params["text"]) for c in edits]
+    assert any("رونویسی" in text for text in edit_texts)  # the progress stage was shown
+    async with voice.db:
+        logged = await voice.db.session.scalar(
+            select(Interaction).where(Interaction.voice_note_id == note.id)
+        )
+        assert logged is not None
+        assert logged.channel == Channel.VOICE_NOTE
+        assert logged.representative_id == rep.id
+
+
+async def test_caption_code_names_the_rep_and_duplicates_are_ignored(voice: Voice) -> None:
+    emulator = voice.harness.emulator
+    async with voice.db:
+        agent = await make_agent(voice.db)
+        rep = await make_rep(voice.db, code="REP-0042")
+    user = emulator.user(agent.telegram_user_id, "Agent")
+    update_id = emulator.send_audio(
+        user, audio("en_speech.mp3"), duration=5, caption="تماس با REP-0042", file_name="call.mp3"
+    )
+    await voice.harness.deliver(update_id)
+    redelivered = await voice.harness.redeliver(update_id)  # the same update again: no effect
+    assert [c for c in redelivered if c.method in {"sendMessage", "getFile"}] == []
+    again = emulator.send_audio(user, audio("en_speech.mp3"), duration=5, file_name="call.mp3")
+    replies = sent_texts(await voice.harness.deliver(again))  # same file forwarded again
+    assert any("قبلاً دریافت شده" in text for text in replies)
+    await voice.settle()
+    async with voice.db:
+        assert await voice.db.session.scalar(select(func.count()).select_from(VoiceNote)) == 1
+    note = await voice.note()
+    assert note.representative_id == rep.id
+    assert note.status == VoiceNoteStatus.DONE
+
+
+async def test_agent_picks_the_rep_from_recent_ones(voice: Voice) -> None:
+    emulator = voice.harness.emulator
+    async with voice.db:
+        agent = await make_agent(voice.db)
+        rep = await make_rep(voice.db, name="مریم احمدی")
+        await interactions.log(
+            voice.db,
+            InteractionCreate(
+                representative_id=rep.id,
+                agent_id=agent.id,
+                channel=Channel.CALL,
+                occurred_at=rep.created_at,
+                source="test",
+                idempotency_key="recent",
+            ),
+            Actor.agent(agent.id),
+        )
+    user = emulator.user(agent.telegram_user_id, "Agent")
+    await voice.harness.deliver(emulator.send_video_note(user, audio("en_video_note.mp4"), duration=5))
+    picker = voice.harness.last(user)
+    assert "کدام نماینده" in (picker.text or "")
+    await voice.settle()
+    note = await voice.note()
+    assert note.status == VoiceNoteStatus.DONE
+    assert "نامشخص" in (voice.status_message(user, note).text or "")
+    pick = VoiceAction(action="rep", note_id=note.id, rep_id=rep.id).pack()
+    await voice.harness.press(user, picker, pick)
+    assert "مریم احمدی" in (emulator.message(user.id, picker.message_id).text or "")  # type: ignore[union-attr]
+    assert "ثبت شد" in (voice.status_message(user, note).text or "")
+    async with voice.db:
+        assert (
+            await voice.db.session.scalar(
+                select(func.count()).select_from(Interaction).where(Interaction.voice_note_id == note.id)
+            )
+            == 1
+        )
+
+
+async def test_search_feedback_and_correction(voice: Voice) -> None:
+    emulator = voice.harness.emulator
+    async with voice.db:
+        agent = await make_agent(voice.db)
+        rep = await make_rep(voice.db, name="سعید رحیمی", code="REP-0777")
+    user = emulator.user(agent.telegram_user_id, "Agent")
+    await voice.harness.deliver(emulator.send_voice(user, audio("en_speech.ogg"), duration=6))
+    await voice.settle()
+    note = await voice.note()
+    status = voice.status_message(user, note)
+    await voice.harness.press(user, status, VoiceAction(action="find", note_id=note.id).pack())
+    await voice.harness.text(user, "رحیمی")
+    results = voice.harness.last(user)
+    await voice.harness.press(user, results, voice.harness.button(results, "سعید رحیمی"))
+    up = await voice.harness.press(
+        user, voice.status_message(user, note), VoiceAction(action="up", note_id=note.id).pack()
+    )
+    assert alerts(up) == ["سپاس از بازخوردتان 🙏"]
+    await voice.harness.press(
+        user, voice.status_message(user, note), VoiceAction(action="fix", note_id=note.id).pack()
+    )
+    await voice.harness.text(user, "Hello, the panel is down since yesterday. Please call me back.")
+    note = await voice.note(note.id)
+    assert note.representative_id == rep.id
+    assert note.transcript_corrected == "Hello, the panel is down since yesterday. Please call me back."
+    assert note.transcript is not None
+    async with voice.db:
+        assert list(await voice.db.session.scalars(select(AIFeedback.rating))) == [1]
+    assert "اصلاح‌شده" in (voice.status_message(user, note).text or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "mime", "failure", "reply"),
+    [
+        ("not_audio.txt", "audio/ogg", VoiceFailure.NOT_AUDIO, "صوت یا ویدیو نیست"),
+        ("silence.ogg", "audio/ogg", VoiceFailure.SILENCE, "سکوت"),
+        ("garbled.ogg", "audio/ogg", VoiceFailure.CORRUPT, "خراب یا ناقص"),
+        ("music.ogg", "audio/ogg", VoiceFailure.NO_SPEECH, "موسیقی یا نویز"),
+    ],
+)
+async def test_bad_input_gets_a_clear_persian_reason(
+    voice: Voice, name: str, mime: str, failure: VoiceFailure, reply: str
+) -> None:
+    user = await _agent(voice)
+    await voice.harness.deliver(voice.harness.emulator.send_document(user, audio(name), name, mime_type=mime))
+    await voice.settle()
+    note = await voice.note()
+    assert note.status == VoiceNoteStatus.FAILED
+    assert note.failure_code == failure.value
+    assert reply in (voice.status_message(user, note).text or "")
+
+
+async def test_oversized_file_is_refused_before_download(voice: Voice) -> None:
+    user = await _agent(voice)
+    emulator = voice.harness.emulator
+    calls = await voice.harness.deliver(emulator.send_voice(user, b"\x00" * (20 * 2**20 + 1), duration=30))
+    assert not [c for c in calls if c.method in {"getFile", "downloadFile"}]
+    assert any("بزرگ‌تر از ۲۰ مگابایت" in text for text in sent_texts(calls))
+    note = await voice.note()
+    assert note.failure_code == VoiceFailure.TOO_LARGE.value
+
+
+async def test_download_failure_offers_a_retry(voice: Voice) -> None:
+    user = await _agent(voice)
+    emulator = voice.harness.emulator
+    emulator.inject_fault("getFile", kind="500", times=2)  # intake's download and the worker's
+    await voice.harness.deliver(emulator.send_voice(user, audio("en_speech.ogg"), duration=6))
+    await voice.settle()
+    note = await voice.note()
+    assert note.status == VoiceNoteStatus.RECEIVED
+    assert note.failure_code == VoiceFailure.DOWNLOAD.value
+    status = voice.status_message(user, note)
+    retry = VoiceAction(action="retry", note_id=note.id).pack()
+    assert retry in status.callback_data
+    await voice.harness.press(user, status, retry)
+    await voice.settle()
+    note = await voice.note(note.id)
+    assert note.status == VoiceNoteStatus.DONE
+    assert "panel" in (voice.status_message(user, note).text or "").lower()
+
+
+async def test_without_a_model_agents_are_told(harness: BotHarness, db: UnitOfWork) -> None:
+    async with db:
+        agent = await make_agent(db)
+    user = harness.emulator.user(agent.telegram_user_id, "Agent")
+    calls = await harness.deliver(harness.emulator.send_voice(user, audio("en_speech.ogg"), duration=6))
+    assert any("در دسترس نیست" in text for text in sent_texts(calls))
+    async with db:
+        assert await db.session.scalar(select(func.count()).select_from(VoiceNote)) == 0
