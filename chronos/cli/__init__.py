@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chronos.cli import ai, db, demo, importing, prep, reps, run, transcribe
+from chronos.cli import ai, campaigns, db, demo, importing, prep, reps, run, scheduler, transcribe
 
 app = typer.Typer(
     name="chronos",
@@ -20,6 +20,8 @@ app.add_typer(reps.app, name="reps")
 app.add_typer(demo.app, name="demo")
 app.command("import")(importing.import_command)
 app.add_typer(ai.app, name="ai")
+app.add_typer(campaigns.app, name="campaigns")
+app.command("scheduler")(scheduler.scheduler)
 app.command("prep")(prep.prep)
 app.command("transcribe")(transcribe.transcribe_command)
 

@@ -30,12 +30,14 @@ async def rows(factory: async_sessionmaker[AsyncSession], campaign_id: int) -> l
         return [NudgeMessageDTO.model_validate(row) for row in found]
 
 
-async def drain(dispatcher: Dispatcher, timeout: float = 60) -> None:
-    await asyncio.wait_for(dispatcher.run(asyncio.Event(), until_idle=True), timeout)
+async def drain(dispatcher: Dispatcher, within_s: float = 60) -> None:
+    await asyncio.wait_for(dispatcher.run(asyncio.Event(), until_idle=True), within_s)
 
 
 async def test_every_message_is_sent_once_and_recorded(
-    committing_session_factory: async_sessionmaker[AsyncSession], telegram: TelegramEmulator, sender: BotApiSender
+    committing_session_factory: async_sessionmaker[AsyncSession],
+    telegram: TelegramEmulator,
+    sender: BotApiSender,
 ) -> None:
     campaign = await sending_campaign(committing_session_factory, telegram, 12)
     dispatcher = Dispatcher(committing_session_factory, sender, DispatchConfig(policy=open_policy()))
@@ -49,7 +51,9 @@ async def test_every_message_is_sent_once_and_recorded(
 
 
 async def test_429_is_honoured_and_the_message_still_goes_once(
-    committing_session_factory: async_sessionmaker[AsyncSession], telegram: TelegramEmulator, sender: BotApiSender
+    committing_session_factory: async_sessionmaker[AsyncSession],
+    telegram: TelegramEmulator,
+    sender: BotApiSender,
 ) -> None:
     campaign = await sending_campaign(committing_session_factory, telegram, 4)
     telegram.inject_fault("sendMessage", kind="429", retry_after=1, times=1)
@@ -61,12 +65,15 @@ async def test_429_is_honoured_and_the_message_still_goes_once(
     assert [c.response_status for c in calls].count(429) == 1
     first_429 = next(c for c in calls if c.response_status == 429)
     after = [c.at for c in calls if c.at > first_429.at and c.ok]
-    assert after and min(after) - first_429.at >= 0.95  # nobody sent during retry_after
+    assert after
+    assert min(after) - first_429.at >= 0.95  # nobody sent during retry_after
     assert deliveries(telegram) == Counter(campaign.chat_ids)
 
 
 async def test_blocked_rep_is_marked_unreachable_and_others_continue(
-    committing_session_factory: async_sessionmaker[AsyncSession], telegram: TelegramEmulator, sender: BotApiSender
+    committing_session_factory: async_sessionmaker[AsyncSession],
+    telegram: TelegramEmulator,
+    sender: BotApiSender,
 ) -> None:
     campaign = await sending_campaign(committing_session_factory, telegram, 5)
     blocked_chat = campaign.chat_ids[2]
@@ -85,7 +92,9 @@ async def test_blocked_rep_is_marked_unreachable_and_others_continue(
 
 
 async def test_server_errors_are_retried_with_backoff_then_sent(
-    committing_session_factory: async_sessionmaker[AsyncSession], telegram: TelegramEmulator, sender: BotApiSender
+    committing_session_factory: async_sessionmaker[AsyncSession],
+    telegram: TelegramEmulator,
+    sender: BotApiSender,
 ) -> None:
     campaign = await sending_campaign(committing_session_factory, telegram, 2)
     telegram.inject_fault("sendMessage", kind="500", times=1)

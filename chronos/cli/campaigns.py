@@ -1,0 +1,171 @@
+"""`chronos campaigns …`: create, submit for approval, inspect, cancel nudge campaigns; engagement scores.
+
+Approval is deliberately not here: only a supervisor approves, with the buttons on the bot's card.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ai.text.calendar import format_date, parse_jalali
+from chronos.cli.common import console, print_json, run
+from chronos.runtime import open_runtime
+from chronos.scheduler import nudge_policy
+from chronos.terminal import rtl
+from crm.schemas.nudges import (
+    AudienceRules,
+    CampaignCard,
+    CampaignCreate,
+    CampaignDTO,
+    CampaignStats,
+    EngagementDTO,
+)
+from crm.schemas.types import Actor
+from crm.services import nudge_audience, nudge_results, nudges
+
+app = typer.Typer(help="Nudge campaigns.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_campaigns(
+    limit: int = typer.Option(20, "--limit", min=1, max=1000),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Campaigns with their results: sent, delivered, failed, replied, opted out, reply sentiment."""
+
+    async def _go() -> list[CampaignStats]:
+        async with open_runtime() as rt, rt.uow() as uow:
+            return await nudge_results.stats(uow, limit=limit)
+
+    rows = run(_go)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "name", "status", "total", "sent", "delivered", "unconfirmed", "failed", "skipped",
+                  "replied", "opted out", "reply sentiment")  # fmt: skip
+    for s in rows:
+        sentiment = ", ".join(f"{label} {count}" for label, count in sorted(s.reply_sentiment.items()))
+        table.add_row(
+            str(s.campaign_id), rtl(s.name), s.status, str(s.total), str(s.sent), str(s.delivered),
+            str(s.unconfirmed), str(s.failed), str(s.skipped), str(s.replied), str(s.opted_out), sentiment,
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The approval card's content: purpose, audience, exclusions, samples and timing."""
+
+    async def _go() -> CampaignCard:
+        async with open_runtime() as rt, rt.uow() as uow:
+            return await nudge_results.card(uow, campaign_id, nudge_policy(rt.settings))
+
+    card = run(_go)
+    if as_json:
+        print_json(card)
+        return
+    c = card.campaign
+    console.rule(f"#{c.id} {rtl(c.name)} — {c.status} (revision {c.revision}, {c.engine or 'not drafted'})")
+    console.print(f"purpose: {rtl(c.purpose)}")
+    console.print(f"audience: {card.audience}; excluded: {card.excluded}")
+    if card.first_send_at and card.estimated_finish_at:
+        start, end = (
+            format_date(card.first_send_at, "en", with_time=True),
+            format_date(card.estimated_finish_at, "en", with_time=True),
+        )
+        console.print(f"sending: {start} → about {end} (Tehran)")
+    for sample in card.samples:
+        console.print(f"— {rtl(sample.full_name)}:\n{rtl(sample.body)}")
+
+
+@app.command()
+def create(
+    name: str = typer.Option(..., "--name"),
+    purpose: str = typer.Option(..., "--purpose"),
+    template_file: Path | None = typer.Option(None, "--template-file", exists=True, dir_okay=False),
+    max_score: int | None = typer.Option(None, "--max-score", min=0, max=100),
+    tier: list[str] = typer.Option([], "--tier"),
+    province: list[str] = typer.Option([], "--province"),
+    agent: list[int] = typer.Option([], "--agent", help="assigned agent id"),
+    outage_days: int | None = typer.Option(None, "--outage-days", min=1, max=365),
+    at: str | None = typer.Option(None, "--at", help="Jalali start, Tehran time: 1405/01/20 10:00"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """A draft campaign (the template is checked against the guardrails now)."""
+    from ai.nudges.templates import DEFAULT_TEMPLATE
+
+    template = template_file.read_text(encoding="utf-8") if template_file else DEFAULT_TEMPLATE
+    rules = AudienceRules(
+        max_score=max_score,
+        tier_codes=tier,
+        provinces=province,
+        agent_ids=agent,
+        outage_within_days=outage_days,
+    )
+    scheduled_for = parse_jalali(at) if at else None
+    data = CampaignCreate(
+        name=name, purpose=purpose, template=template, rules=rules, scheduled_for=scheduled_for
+    )
+
+    async def _go() -> CampaignDTO:
+        async with open_runtime() as rt, rt.uow() as uow:
+            return await nudges.create(uow, data, Actor.cli())
+
+    campaign = run(_go)
+    print_json(campaign) if as_json else console.print(f"draft campaign #{campaign.id} created")
+
+
+@app.command()
+def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Select the audience and draft the messages; supervisors then approve in the bot."""
+
+    async def _go() -> CampaignDTO:
+        async with open_runtime() as rt, rt.uow() as uow:
+            return await nudges.submit(uow, campaign_id, Actor.cli(), policy=nudge_policy(rt.settings))
+
+    campaign = run(_go)
+    if as_json:
+        print_json(campaign)
+        return
+    stats = campaign.audience_stats
+    console.print(
+        f"campaign #{campaign.id} awaits approval: {stats.get('audience')} messages drafted "
+        f"({campaign.engine}); excluded {stats.get('excluded')}"
+    )
+
+
+@app.command()
+def cancel(campaign_id: int, reason: str = typer.Option("", "--reason")) -> None:
+    """Stop a campaign; messages not sent yet are skipped."""
+
+    async def _go() -> CampaignDTO:
+        async with open_runtime() as rt, rt.uow() as uow:
+            return await nudges.cancel(uow, campaign_id, Actor.cli(), reason)
+
+    console.print(f"campaign #{run(_go).id} cancelled")
+
+
+@app.command()
+def scores(
+    limit: int = typer.Option(20, "--limit", min=1, max=100_000),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Engagement scores, least engaged first, with the reasons."""
+
+    async def _go() -> list[EngagementDTO]:
+        async with open_runtime() as rt, rt.uow() as uow:
+            return await nudge_audience.engagement(uow, dt.datetime.now(dt.UTC), limit=limit)
+
+    rows = run(_go)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("code", "name", "score", "reasons")
+    for row in rows:
+        reasons = ", ".join(f"{r.code} −{r.points}" for r in row.reasons)
+        table.add_row(row.code, rtl(row.full_name), str(row.score), reasons)
+    console.print(table)

@@ -1,0 +1,174 @@
+"""The one active scheduler: APScheduler 3 with its job store in PostgreSQL, and the nudge dispatcher.
+
+It runs as its own process (``chronos scheduler``) so that bot restarts, deploys and webhook replicas
+never move or duplicate it, and a crash of either side leaves the other running. A PostgreSQL advisory
+lock, held on a dedicated connection for the life of the process, makes it the only active one: a
+second instance waits as a standby and takes over when the first one's connection goes away. If the
+lock connection itself fails, the process stops (exit code 3) rather than risk two dispatchers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ai.nudges.send_window import SendWindow
+from ai.text.calendar import TEHRAN
+from chronos.database import to_sync_url
+from chronos.runtime import Runtime
+from chronos.settings import Settings
+from crm.schemas.nudges import NudgePolicy
+from jobs import nudges as nudge_jobs
+from jobs.nudge_dispatch import DispatchConfig, Dispatcher
+from jobs.telegram_sender import BotApiSender
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 0x4E554447  # "NUDG": the single active scheduler
+JOB_SCHEMA = "scheduler"
+LOCK_CHECK_S = 10.0
+
+
+class LockLost(RuntimeError):
+    """The advisory lock's connection failed; another scheduler may take over."""
+
+
+def nudge_policy(settings: Settings) -> NudgePolicy:
+    nudge = settings.nudge
+    window = SendWindow(
+        quiet_start_hour=nudge.quiet_start_hour,
+        quiet_end_hour=nudge.quiet_end_hour,
+        skip_fridays=nudge.skip_fridays,
+        skip_mourning=nudge.skip_mourning_days,
+        extra_blocked=frozenset(nudge.extra_blocked_dates),
+    )
+    return NudgePolicy(
+        window=window,
+        global_rate_per_s=nudge.global_rate_per_s,
+        per_chat_interval_s=nudge.per_chat_interval_s,
+        max_attempts=nudge.max_attempts,
+        min_days_between=nudge.min_days_between,
+    )
+
+
+def dispatch_config(settings: Settings) -> DispatchConfig:
+    return DispatchConfig(
+        policy=nudge_policy(settings),
+        max_in_flight=settings.nudge.max_in_flight,
+        poll_interval_s=settings.nudge.poll_interval_s,
+    )
+
+
+def build_scheduler(database_url: str) -> AsyncIOScheduler:
+    store = SQLAlchemyJobStore(url=to_sync_url(database_url), tableschema=JOB_SCHEMA)
+    return AsyncIOScheduler(
+        jobstores={"default": store},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        timezone=TEHRAN,
+    )
+
+
+def register_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
+    """The periodic jobs, idempotently (same ids, replaced on every start)."""
+    scheduler.add_job(
+        "jobs.nudges:sync_campaigns",
+        "interval",
+        seconds=settings.nudge.sync_interval_s,
+        id="nudge-sync",
+        replace_existing=True,
+    )
+    if settings.nudge.auto_draft:
+        scheduler.add_job(
+            "jobs.nudges:auto_draft",
+            "cron",
+            day_of_week="sat",
+            hour=10,
+            id="nudge-auto-draft",
+            replace_existing=True,
+        )
+    elif scheduler.get_job("nudge-auto-draft") is not None:
+        scheduler.remove_job("nudge-auto-draft")
+
+
+@contextlib.asynccontextmanager
+async def single_instance(
+    engine: AsyncEngine, *, wait: bool, poll_s: float = 5.0
+) -> AsyncIterator[AsyncConnection]:
+    """Hold the advisory lock for the block; wait for it (standby) or raise :class:`LockLost`."""
+    conn = await engine.connect()
+    try:
+        while not await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}):
+            await conn.commit()
+            if not wait:
+                raise LockLost("another chronos scheduler holds the lock")
+            log.info("another scheduler is active; standing by")
+            await asyncio.sleep(poll_s)
+        await conn.commit()
+        yield conn
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+
+async def _watch_lock(conn: AsyncConnection, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), LOCK_CHECK_S)
+        if stop.is_set():
+            return
+        try:
+            await conn.scalar(text("SELECT 1"))
+            await conn.commit()
+        except Exception as exc:
+            stop.set()
+            raise LockLost("lost the scheduler lock's database connection") from exc
+
+
+async def run_scheduler(runtime: Runtime, stop: asyncio.Event, *, wait_for_lock: bool = True) -> None:
+    """Run until ``stop``: the job store scheduler and, when a bot token is set, the dispatcher."""
+    settings = runtime.settings
+    async with single_instance(runtime.engine, wait=wait_for_lock) as lock:
+        log.info("scheduler active (advisory lock %#x)", LOCK_KEY)
+        scheduler = build_scheduler(runtime.database_url)
+        nudge_jobs.configure(
+            nudge_jobs.JobContext(runtime.session_factory, nudge_policy(settings), scheduler=scheduler)
+        )
+        register_jobs(scheduler, settings)
+        scheduler.start()
+        tasks: list[asyncio.Task[Any]] = [asyncio.create_task(_watch_lock(lock, stop))]
+        http = aiohttp.ClientSession()
+        try:
+            await nudge_jobs.sync_campaigns()
+            if settings.bot.token is not None:
+                sender = BotApiSender(
+                    http,
+                    settings.bot.token.get_secret_value(),
+                    base_url=settings.bot.api_server,
+                    timeout_s=settings.nudge.send_timeout_s,
+                )
+                dispatcher = Dispatcher(runtime.session_factory, sender, dispatch_config(settings))
+                tasks.append(asyncio.create_task(dispatcher.run(stop)))
+            else:
+                log.warning("BOT_TOKEN is not set: campaigns are scheduled but nothing is sent")
+            await stop.wait()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            stop.set()
+            for task in tasks:
+                task.cancel()
+            scheduler.shutdown(wait=False)
+            nudge_jobs.configure(None)
+            await http.close()
