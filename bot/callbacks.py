@@ -56,3 +56,18 @@ class VoiceAction(CallbackData, prefix="v"):
     action: str
     note_id: int
     rep_id: int = 0
+
+
+class CampaignAction(CallbackData, prefix="n"):
+    """Approval card buttons: open | ok | no | edit | more. ``revision`` is the one the card shows."""
+
+    action: str
+    campaign_id: int
+    revision: int = 0
+    offset: int = 0
+
+
+class RepReply(CallbackData, prefix="y"):
+    """"Reply" under a representative's forwarded message."""
+
+    rep_id: int

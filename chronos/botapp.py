@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.dispatcher import build_dispatcher
 from bot.sender import PinResponseModels, RetryAfterMiddleware
 from chronos.runtime import Runtime
+from chronos.scheduler import nudge_policy
 from chronos.voice_runtime import attach_voice
 from crm.services import agents
 
@@ -38,6 +39,7 @@ def build_app_dispatcher(runtime: Runtime) -> Dispatcher:
         runtime.session_factory,
         throttle_per_minute=runtime.settings.bot.throttle_per_minute,
         gateway=runtime.gateway,
+        nudge_policy=nudge_policy(runtime.settings),
     )
     attach_voice(dp, runtime)  # Whisper model + worker pool, started and stopped with the dispatcher
     return dp
