@@ -84,11 +84,13 @@ async def test_card_shows_purpose_audience_exclusions_samples_and_approval_is_id
     await harness.press(sup, harness.last(sup), _data(campaign, "open"))
     card = harness.last(sup)
     text = card.text or ""
-    assert "پیگیری نمایندگان" in text and "۵ نماینده" in text
+    assert "پیگیری نمایندگان" in text
+    assert "۵ نماینده" in text
     assert "بدون تلگرام ۱" in text  # exclusion reason and count
     assert text.count("برای لغو پیام‌ها /stop را بفرستید") == 3  # three samples, each with the opt-out line
     await harness.press(sup, card, _data(campaign, "more", 3))
-    assert "نماینده ۳" not in text and "(۴ تا ۵ از ۵)" in (harness.last(sup).text or "")
+    assert "نماینده ۳" not in text
+    assert "(۴ تا ۵ از ۵)" in (harness.last(sup).text or "")
 
     calls = await harness.press(sup, harness.last(sup), _data(campaign, "ok"))
     assert alerts(calls)[0].startswith("✅ کارزار")
@@ -154,9 +156,9 @@ async def test_template_failing_guardrails_is_refused_then_an_edit_needs_new_app
     listing = await _open_card(harness, sup, campaign)
     await harness.press(sup, listing, _data(campaign, "edit"))
     [refused] = sent_texts(await harness.text(sup, "سلام {name}، فقط امروز فرصت دارید! عجله کنید"))
-    assert (
-        refused.startswith("این قالب پذیرفته نشد") and "«فقط امروز»" in refused and "«عجله کنید»" in refused
-    )
+    assert refused.startswith("این قالب پذیرفته نشد")
+    assert "«فقط امروز»" in refused
+    assert "«عجله کنید»" in refused
     calls = await harness.text(sup, "سلام {name} عزیز، هر سؤالی دارید همین‌جا بپرسید.")
     texts = sent_texts(calls)
     assert texts[0] == FA["nudge.template_saved"]
@@ -164,7 +166,8 @@ async def test_template_failing_guardrails_is_refused_then_an_edit_needs_new_app
     async with db:
         fresh = await nudges.get(db, campaign.id)
         bodies = list(await db.session.scalars(select(NudgeMessage.body)))
-    assert fresh.revision == campaign.revision + 1 and fresh.status == "pending_approval"
+    assert fresh.revision == campaign.revision + 1
+    assert fresh.status == "pending_approval"
     assert all("هر سؤالی دارید" in body for body in bodies)
     # The old card's Approve names the old revision: refused, and the fresh card is sent.
     calls = await harness.press(sup, listing, _data(campaign, "ok"), check=False)
@@ -175,7 +178,8 @@ async def test_template_failing_guardrails_is_refused_then_an_edit_needs_new_app
     async with db:
         await nudges.approve(db, campaign.id, fresh.revision, Actor.agent(approver.id), policy=NudgePolicy())
         again = await nudges.edit_template(db, campaign.id, "درود {name}، در خدمتیم.", Actor.cli())
-    assert again.status == "pending_approval" and again.decided_by_agent_id is None
+    assert again.status == "pending_approval"
+    assert again.decided_by_agent_id is None
 
 
 async def test_rep_reply_reaches_the_agent_who_answers_and_stop_skips_the_queue(
@@ -196,7 +200,8 @@ async def test_rep_reply_reaches_the_agent_who_answers_and_stop_skips_the_queue(
         await db.commit()
     calls = await harness.text(rep_user, "ممنون، سرور آلمان هنوز کند است")
     forwarded = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == agent_user.id]
-    assert len(forwarded) == 1 and "سرور آلمان" in str(forwarded[0].params["text"])
+    assert len(forwarded) == 1
+    assert "سرور آلمان" in str(forwarded[0].params["text"])
     async with db:
         replied = await db.session.scalar(
             select(NudgeMessage.replied_at).where(NudgeMessage.chat_id == chats[0])
