@@ -82,10 +82,10 @@ def _env(url: str, emulator: TelegramEmulator, data_dir: str, rate: float, in_fl
 
 
 async def _start(env: dict[str, str]) -> asyncio.subprocess.Process:
+    log = open(os.path.join(env["CHRONOS_DATA_DIR"], "scheduler.log"), "ab")  # noqa: SIM115, ASYNC230
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "chronos", "scheduler", env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+        sys.executable, "-m", "chronos", "scheduler", env=env, stdout=log, stderr=log
+    )
 
 
 async def _open_rows(engine: AsyncEngine, campaign: int) -> int:
@@ -102,6 +102,18 @@ async def _open_rows(engine: AsyncEngine, campaign: int) -> int:
 
 
 async def _until_sent(engine: AsyncEngine, campaign: int, limit_s: float) -> None:
+    """Until nothing is left to send; the limit counts from the first send (start-up imports torch
+    through the CLI, which takes a while on a busy machine)."""
+    async with engine.connect() as conn:
+        total = int(
+            await conn.scalar(
+                text("SELECT count(*) FROM nudge_message WHERE campaign_id = :c"), {"c": campaign}
+            )
+            or 0
+        )
+    startup = time.monotonic() + 300
+    while await _open_rows(engine, campaign) == total and time.monotonic() < startup:  # noqa: ASYNC110
+        await asyncio.sleep(0.25)
     deadline = time.monotonic() + limit_s
     while await _open_rows(engine, campaign) and time.monotonic() < deadline:  # noqa: ASYNC110 - another process writes
         await asyncio.sleep(0.25)
