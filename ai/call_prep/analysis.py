@@ -33,6 +33,7 @@ BEST_TIME_MIN_SUCCESSES: Final = 6  # successful contacts needed before naming a
 BEST_SLOT_MIN: Final = 3
 SLOT_HOURS: Final = 2
 REGISTER_MIN_MESSAGES: Final = 3
+REGISTER_SAMPLE: Final = 20  # their newest messages: how they write now, and a bounded cost
 
 GRIEVANCE_SIGNALS: Final[dict[str, str]] = {
     "outage_report": "outage",
@@ -275,9 +276,8 @@ def register(inp: PrepInput) -> RegisterFinding:
     """How the representative addresses us in their own messages («شما» or first-name familiarity)."""
     formal: list[str] = []
     informal: list[str] = []
-    for item in inp.interactions:
-        if item.direction != "inbound":
-            continue
+    inbound = [item for item in inp.interactions if item.direction == "inbound"][:REGISTER_SAMPLE]
+    for item in inbound:
         flag = item.formal
         if flag is None and item.body:
             detected = detect_register(item.body)

@@ -124,13 +124,13 @@ def summary(inp: PrepInput) -> list[BriefingItem]:
     return out
 
 
-def cultural_notes(inp: PrepInput) -> list[BriefingItem]:
+def cultural_notes(inp: PrepInput, register: an.RegisterFinding | None = None) -> list[BriefingItem]:
     out: list[BriefingItem] = []
     rep = inp.rep
     if rep.profiling_opt_out:
         out.append(item("خطاب: «شما» (سبک گفتار این نماینده به خواست خودش تحلیل نمی‌شود)."))
     else:
-        found = an.register(inp)
+        found = register or an.register(inp)
         first = rep.full_name.split()[0] if rep.full_name.split() else rep.full_name
         sample = f"{ph.num(found.formal + found.informal)} پیام"
         if found.preferred == "informal":

@@ -264,7 +264,7 @@ def brief(inp: PrepInput) -> Briefing:
     """The whole briefing from the data alone."""
     f = Findings.of(inp)
     feel = not inp.rep.profiling_opt_out
-    register = an.register(inp).preferred if feel else "formal"
+    register = an.register(inp) if feel else None
     notices: list[Notice] = []
     if not inp.has_history:
         notices.append(NOTICE_ONBOARDING)
@@ -277,10 +277,10 @@ def brief(inp: PrepInput) -> Briefing:
         avoid=avoid(inp) if feel else [],
         pleased=pleased(inp) if feel else [],
         talking_points=talking_points(inp, f),
-        empathy_prompts=empathy_prompts(inp, f.grievances, register) if feel else [],
+        empathy_prompts=empathy_prompts(inp, f.grievances, register.preferred) if register else [],
         risks=risks(inp, f),
         opportunities=opportunities(inp, f),
-        cultural_notes=facts.cultural_notes(inp),
+        cultural_notes=facts.cultural_notes(inp, register),
         best_time=facts.best_time(inp),
         questions=questions(inp, f),
         notices=notices,

@@ -67,12 +67,13 @@ def _clear_winner(hits: list[RepSearchHit]) -> bool:
     )
 
 
-def _dto(row: AISuggestion, rep: RepRef, *, cached: bool) -> CallPrepDTO:
+def _dto(row: AISuggestion, rep: RepRef, *, cached: bool, briefing: Briefing | None = None) -> CallPrepDTO:
+    """``briefing``: the object just built (skips re-validating what ``content`` stores)."""
     content: dict[str, Any] = row.content
     return CallPrepDTO(
         suggestion_id=row.id,
         representative=rep,
-        briefing=Briefing.model_validate(content["briefing"]),
+        briefing=briefing or Briefing.model_validate(content["briefing"]),
         engine=row.engine,
         fallback_reason=row.fallback_reason,
         prompt_id=row.prompt_id,
@@ -142,11 +143,11 @@ async def prepare(
                 "requested_engine": engine,
             },
             evidence=[e.model_dump(mode="json") for e in briefing.evidence()],
+            created_at=dt.datetime.now(dt.UTC),  # set here, so the flush needs no refresh round trip
         )
         uow.session.add(row)
         await uow.session.flush()
-        await uow.session.refresh(row)
-        dto = _dto(row, rep, cached=False)
+        dto = _dto(row, rep, cached=False, briefing=briefing)
     actor = Actor.agent(agent_id) if agent_id is not None else Actor.cli()
     audit.record(
         uow.session,

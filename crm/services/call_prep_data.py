@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union_all
 
 from ai.call_prep.inputs import (
     ContactFact,
@@ -45,13 +45,13 @@ from crm.models import (
 from crm.services.call_prep_arc import arc_for
 
 INTERACTIONS: Final = 200
-CONTACTS: Final = 600
+CONTACTS: Final = 400
 CONTACT_DAYS: Final = 365
 CLOSED_TICKETS: Final = 15
 PAYMENTS: Final = 24
 INVOICES: Final = 12
 USAGE_POINTS: Final = 12
-ANALYSE_UNSCORED: Final = 60
+ANALYSE_UNSCORED: Final = 30  # rows are scored when logged; this covers imports not yet backfilled
 BODY_CHARS: Final = 800
 # Signals that read feelings rather than topics: left out for a representative who opted out.
 FEELING_SIGNALS: Final = frozenset({"churn_signal", "praise_agent"})
@@ -83,33 +83,51 @@ def _signals(raw: Sequence[Any] | None, *, profiling: bool) -> tuple[str, ...]:
     return found if profiling else tuple(s for s in found if s not in FEELING_SIGNALS)
 
 
-async def _profile(uow: UnitOfWork, rep_id: int) -> RepProfile:
+async def _profile(uow: UnitOfWork, rep_id: int) -> tuple[RepProfile, int]:
+    """The profile and the interaction count (an index-only scan), in one round trip."""
+    r = Representative
+    total = select(func.count()).where(Interaction.representative_id == rep_id).scalar_subquery()
     head = (
         await uow.session.execute(
-            select(Representative, ServiceTier, CrtAgent.full_name)
-            .outerjoin(ServiceTier, ServiceTier.id == Representative.tier_id)
-            .outerjoin(CrtAgent, CrtAgent.id == Representative.assigned_agent_id)
-            .where(Representative.id == rep_id)
+            select(
+                r.id,
+                r.code,
+                r.full_name,
+                r.status,
+                r.city,
+                r.province,
+                r.joined_at,
+                r.created_at,
+                r.profiling_opt_out,
+                ServiceTier.name,
+                ServiceTier.user_limit,
+                ServiceTier.monthly_price_toman,
+                CrtAgent.full_name,
+                total,
+            )
+            .outerjoin(ServiceTier, ServiceTier.id == r.tier_id)
+            .outerjoin(CrtAgent, CrtAgent.id == r.assigned_agent_id)
+            .where(r.id == rep_id)
         )
     ).first()
     if head is None:
         raise NotFound(f"representative {rep_id} not found", rep_id=rep_id)
-    rep, tier, agent_name = head
-    return RepProfile(
-        id=rep.id,
-        code=rep.code,
-        full_name=rep.full_name,
-        status=rep.status,
-        city=rep.city,
-        province=rep.province,
-        joined_at=rep.joined_at,
-        created_at=rep.created_at,
-        tier_name=tier.name if tier else None,
-        tier_user_limit=tier.user_limit if tier else None,
-        tier_monthly_price=tier.monthly_price_toman if tier else None,
-        assigned_agent_name=agent_name,
-        profiling_opt_out=rep.profiling_opt_out,
+    profile = RepProfile(
+        id=head[0],
+        code=head[1],
+        full_name=head[2],
+        status=head[3],
+        city=head[4],
+        province=head[5],
+        joined_at=head[6],
+        created_at=head[7],
+        profiling_opt_out=head[8],
+        tier_name=head[9],
+        tier_user_limit=head[10],
+        tier_monthly_price=head[11],
+        assigned_agent_name=head[12],
     )
+    return profile, int(head[13])
 
 
 async def _interactions(uow: UnitOfWork, rep_id: int, *, profiling: bool) -> list[InteractionFact]:
@@ -163,74 +181,70 @@ async def _interactions(uow: UnitOfWork, rep_id: int, *, profiling: bool) -> lis
     return facts
 
 
+async def _tickets(uow: UnitOfWork, rep_id: int) -> list[TicketFact]:
+    """Open tickets and the newest closed ones, in one statement (both halves use the status index)."""
+    t = Ticket
+    columns = (t.id, t.category, t.priority, t.status, t.subject, t.opened_at, t.sla_due_at, t.resolved_at)
+    open_ = select(*columns).where(t.representative_id == rep_id, t.status.in_(_OPEN))
+    closed = (
+        select(*columns)
+        .where(t.representative_id == rep_id, t.status.not_in(_OPEN))
+        .order_by(t.opened_at.desc())
+        .limit(CLOSED_TICKETS)
+    )
+    rows = (await uow.session.execute(union_all(open_, closed.subquery().select()))).all()
+    facts = [TicketFact(*row) for row in rows]
+    facts.sort(key=lambda f: (not f.is_open, -f.opened_at.timestamp()))
+    return facts
+
+
 async def load(uow: UnitOfWork, rep_id: int, now: dt.datetime) -> PrepInput:
-    rep = await _profile(uow, rep_id)
+    rep, total = await _profile(uow, rep_id)
     session = uow.session
     profiling = not rep.profiling_opt_out
     interactions = await _interactions(uow, rep_id, profiling=profiling)
-    total = int(
-        await session.scalar(select(func.count()).where(Interaction.representative_id == rep_id)) or 0
-    )
+    i = Interaction
     contacts = (
         await session.execute(
-            select(
-                Interaction.id,
-                Interaction.occurred_at,
-                Interaction.outcome,
-                Interaction.channel,
-                Interaction.direction,
-            )
+            select(i.id, i.occurred_at, i.outcome, i.channel, i.direction)
             .where(
-                Interaction.representative_id == rep_id,
-                Interaction.occurred_at >= now - dt.timedelta(days=CONTACT_DAYS),
-                Interaction.outcome.is_not(None),
+                i.representative_id == rep_id,
+                i.occurred_at >= now - dt.timedelta(days=CONTACT_DAYS),
+                i.outcome.is_not(None),
             )
-            .order_by(Interaction.occurred_at.desc())
+            .order_by(i.occurred_at.desc())
             .limit(CONTACTS)
         )
     ).all()
-    open_tickets = await session.scalars(
-        select(Ticket)
-        .where(Ticket.representative_id == rep_id, Ticket.status.in_(_OPEN))
-        .order_by(Ticket.opened_at.desc())
-    )
-    closed_tickets = await session.scalars(
-        select(Ticket)
-        .where(Ticket.representative_id == rep_id, Ticket.status.not_in(_OPEN))
-        .order_by(Ticket.opened_at.desc())
-        .limit(CLOSED_TICKETS)
-    )
-    tickets = [
-        TicketFact(
-            t.id, t.category, t.priority, t.status, t.subject, t.opened_at, t.sla_due_at, t.resolved_at
-        )
-        for t in [*open_tickets, *closed_tickets]
-    ]
+    tickets = await _tickets(uow, rep_id)
+    p = Payment
     payments = [
-        PaymentFact(p.id, Decimal(p.amount_toman), p.paid_at, p.method)
-        for p in await session.scalars(
-            select(Payment)
-            .where(Payment.representative_id == rep_id)
-            .order_by(Payment.paid_at.desc())
+        PaymentFact(row.id, Decimal(row.amount_toman), row.paid_at, row.method)
+        for row in await session.execute(
+            select(p.id, p.amount_toman, p.paid_at, p.method)
+            .where(p.representative_id == rep_id)
+            .order_by(p.paid_at.desc())
             .limit(PAYMENTS)
         )
     ]
-    unpaid_first = case((Invoice.status.in_(("open", "overdue")), 0), else_=1)
+    v = Invoice
+    unpaid_first = case((v.status.in_(("open", "overdue")), 0), else_=1)
     invoices = [
-        InvoiceFact(v.id, v.number, Decimal(v.amount_toman), v.issued_at, v.due_at, v.status, v.paid_at)
-        for v in await session.scalars(
-            select(Invoice)
-            .where(Invoice.representative_id == rep_id)
-            .order_by(unpaid_first, Invoice.issued_at.desc())
+        InvoiceFact(*row)
+        for row in await session.execute(
+            select(v.id, v.number, v.amount_toman, v.issued_at, v.due_at, v.status, v.paid_at)
+            .where(v.representative_id == rep_id)
+            .order_by(unpaid_first, v.issued_at.desc())
             .limit(INVOICES)
         )
     ]
+    u = UsageSnapshot
     usage = [
-        UsageFact(u.id, u.taken_at, u.active_users, u.total_users)
-        for u in await session.scalars(
-            select(UsageSnapshot)
-            .where(UsageSnapshot.representative_id == rep_id)
-            .order_by(UsageSnapshot.taken_at.desc())
+        UsageFact(*row)
+        for row in await session.execute(
+            select(u.id, u.taken_at, u.active_users, u.total_users)
+            .where(u.representative_id == rep_id)
+            .order_by(u.taken_at.desc())
             .limit(USAGE_POINTS)
         )
     ]
