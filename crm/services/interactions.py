@@ -1,4 +1,4 @@
-"""Interactions: log one (idempotently) and list a representative's history."""
+"""Interactions: log one (idempotently, with its sentiment) and list a representative's history."""
 
 from __future__ import annotations
 
@@ -11,13 +11,18 @@ from crm.errors import NotFound
 from crm.models import Interaction, Representative
 from crm.schemas.activity import InteractionCreate, InteractionDTO
 from crm.schemas.types import Actor
+from crm.services import sentiment
 
 
 async def log(uow: UnitOfWork, data: InteractionCreate, actor: Actor) -> tuple[InteractionDTO, bool]:
-    """Insert unless (source, idempotency_key) was seen; returns the row and whether it is new."""
+    """Insert unless (source, idempotency_key) was seen; returns the row and whether it is new.
+
+    The text (body, else summary) is scored by the offline sentiment engine and stored in the row.
+    """
     if await uow.session.get(Representative, data.representative_id) is None:
         raise NotFound(f"representative {data.representative_id} not found", rep_id=data.representative_id)
     values = data.model_dump()
+    values.update(sentiment.columns_for(data.body, data.summary))
     inserted_id = await uow.session.scalar(
         insert(Interaction)
         .values(**{k: (v.value if hasattr(v, "value") else v) for k, v in values.items()})
