@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from chronos.cli import ai, campaigns, db, demo, importing, prep, reps, run, scheduler, transcribe
+from chronos.cli import (
+    ai,
+    campaigns,
+    db,
+    demo,
+    importing,
+    prep,
+    reps,
+    run,
+    scheduler,
+    sentiment,
+    transcribe,
+)
 
 app = typer.Typer(
     name="chronos",
@@ -24,6 +36,7 @@ app.add_typer(campaigns.app, name="campaigns")
 app.command("scheduler")(scheduler.scheduler)
 app.command("prep")(prep.prep)
 app.command("transcribe")(transcribe.transcribe_command)
+app.add_typer(sentiment.app, name="sentiment")
 
 
 def main() -> None:
