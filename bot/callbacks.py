@@ -7,7 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class RepAction(CallbackData, prefix="r"):
-    action: str  # card | log | tnew | tlist | hist | link
+    action: str  # card | log | tnew | tlist | hist | link | arc
     rep_id: int
     before: int = 0  # history paging: how many newer interactions to skip
 

@@ -13,6 +13,7 @@ from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.routers import (
     admin,
     agents,
+    arc,
     call_prep,
     campaigns,
     errors,
@@ -51,6 +52,7 @@ def build_dispatcher(
         interactions.router,
         tickets.router,
         campaigns.router,
+        arc.router,
         agents.router,
         admin.router,
         call_prep.router,

@@ -57,6 +57,7 @@ def rep_card(texts: Texts, rep_id: int, *, can_link: bool) -> InlineKeyboardMark
         [button("btn.call_prep", "prep")],
         [button("btn.log_interaction", "log"), button("btn.open_ticket", "tnew")],
         [button("btn.tickets", "tlist"), button("btn.history", "hist")],
+        [button("btn.arc", "arc")],
     ]
     if can_link:
         rows.append([button("btn.link", "link")])
