@@ -2,7 +2,7 @@
 
 Layout (1000 × 680 px at the default size):
 
-* title, top, on the reading side (right for Persian);
+* title, top, on the reading side (right for Persian), the legend on the other side of that row;
 * main plot: every scored interaction as a dot (green positive, red negative, grey neutral), the
   smoothed mood as a line, the neutral band (|score| < 0.2) shaded;
 * event strip under it, sharing the time axis: tickets ▼, payments ●, outages ✕, one row each;
@@ -175,11 +175,15 @@ def _draw_main(ax: Axes, chart: ArcChart, rtl: bool) -> None:
         xs, [p.smoothed for p in points], color=_LINE, linewidth=2.2, zorder=3,
         marker="o" if len(points) == 1 else None, label=shape(chart.labels.smoothed, rtl=rtl),
     )  # fmt: skip
+    # Above the plot, opposite the title, in one row read from the reading side: it covers no data.
+    handles, names = ax.get_legend_handles_labels()
+    if rtl:
+        handles, names = handles[::-1], names[::-1]
     legend = ax.legend(
-        loc="upper left" if rtl else "upper right", prop=font(9.5), markerfirst=not rtl, framealpha=0.85,
-        borderaxespad=0.3,
+        handles, names, loc="lower left" if rtl else "lower right", bbox_to_anchor=(0.0 if rtl else 1.0, 1.0),
+        ncol=2, prop=font(9.5), markerfirst=not rtl, frameon=False, borderaxespad=0.2,
     )  # fmt: skip
-    dots = legend.legend_handles[0]
+    dots = legend.legend_handles[-1 if rtl else 0]
     if isinstance(dots, PathCollection):  # a dense scatter's faint dots would vanish in the legend
         dots.set_alpha(0.8)
         dots.set_sizes([24.0])

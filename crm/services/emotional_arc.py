@@ -248,6 +248,14 @@ def _label(current: float | None) -> SentimentLabel | None:
     return SentimentLabel.NEGATIVE if current <= -NEUTRAL_BAND else SentimentLabel.NEUTRAL
 
 
+def _main_trigger(triggers: list[TriggerDTO]) -> TriggerDTO | None:
+    """The trigger that preceded most drops, among those with lift > 1 (commoner before a drop than
+    before any message). On a tie a preceding event (ticket, outage, payment) wins over a topic, which
+    only says what the drops themselves were about; then the higher lift."""
+    candidates = [t for t in triggers if t.lift > 1.0]
+    return min(candidates, key=lambda t: (-t.count, t.key.startswith("topic:"), -t.lift, t.key), default=None)
+
+
 def _dto(arc: EmotionalArc, markers: list[ArcMarkerDTO]) -> ArcDTO:
     refs = _Refs()
     triggers = [
@@ -296,7 +304,7 @@ def _dto(arc: EmotionalArc, markers: list[ArcMarkerDTO]) -> ArcDTO:
         negative_shift_count=len(arc.negative_shifts),
         satisfaction_moments=[refs.shift(s) for s in arc.satisfaction_moments[-SHIFTS_KEPT:]],
         triggers=triggers,
-        main_trigger=next((t for t in triggers if t.lift > 1.0), None),
+        main_trigger=_main_trigger(triggers),
         preferences=PreferencesDTO(
             channel=prefs.channel.preferred,
             message_length=prefs.length.style,
