@@ -156,20 +156,18 @@ def _emotions(inp: PrepInput) -> list[ContextRecord]:
         return [ContextRecord("no analysed messages: say nothing about their mood")]
     out = [
         ContextRecord(
-            f"smoothed mood now {arc.current:+.2f}; 90-day trend {arc.trend.direction} "
-            f"({arc.trend.slope_per_30d:+.2f}/30 days over {arc.trend.n} messages)",
-            id=arc.trend.evidence_ids[-1] if arc.trend.evidence_ids else None,
+            f"smoothed mood now {arc.current:+.2f}; 90-day trend {arc.trend_direction} "
+            f"({arc.trend_slope:+.2f}/30 days over {arc.trend_n} messages)",
+            id=arc.trend_evidence[-1] if arc.trend_evidence else None,
         )
     ]
     for trigger in arc.triggers[:3]:
         out.append(
             ContextRecord(
                 f"before {trigger.count} mood drop(s): {trigger.key} (lift {trigger.lift:.1f})",
-                id=trigger.shift_ids[-1],
+                id=trigger.shifts[-1] if trigger.shifts else None,
             )
         )
-    for moment in arc.satisfaction_moments[-3:]:
-        out.append(ContextRecord(f"satisfied moment ({moment.score:+.2f})", id=moment.event_id))
-    for turn in arc.turning_points[-2:]:
-        out.append(ContextRecord(f"turning point: {turn.kind} ({turn.smoothed:+.2f})", id=turn.event_id))
+    out += [ContextRecord("satisfied moment", id=token) for token in arc.satisfaction[-3:]]
+    out += [ContextRecord(f"turning point: {turn.kind}", id=turn.token) for turn in arc.turning_points[-2:]]
     return out

@@ -138,6 +138,54 @@ class ContactFact:
 
 
 @dataclass(frozen=True, slots=True)
+class ArcTrigger:
+    key: str  # "ticket:billing", "outage", "topic:price_complaint" …
+    count: int  # negative shifts it preceded
+    lift: float  # > 1: precedes a drop more often than it precedes any message
+    evidence: tuple[str, ...]  # the trigger records, as tokens
+    shifts: tuple[str, ...]  # the drops they preceded
+
+
+@dataclass(frozen=True, slots=True)
+class ArcTurn:
+    kind: str  # peak | trough
+    at: dt.datetime
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArcSummary:
+    """What call prep uses of a representative's emotional arc (``ai.coaching``), ids as tokens."""
+
+    current: float | None  # smoothed mood now, in [-1, 1]
+    trend_direction: str  # improving | declining | stable | unknown
+    trend_slope: float  # per 30 days
+    trend_n: int
+    trend_evidence: tuple[str, ...]
+    turning_points: tuple[ArcTurn, ...] = ()
+    triggers: tuple[ArcTrigger, ...] = ()
+    satisfaction: tuple[str, ...] = ()  # interactions of satisfaction moments, oldest first
+    evidence: frozenset[str] = frozenset()  # every record the arc rests on
+
+    @classmethod
+    def of(cls, arc: EmotionalArc) -> ArcSummary:
+        """From an arc whose event ids are already tokens (``i_12``, ``t_3``, ``p_7``)."""
+        return cls(
+            current=arc.current,
+            trend_direction=arc.trend.direction,
+            trend_slope=arc.trend.slope_per_30d,
+            trend_n=arc.trend.n,
+            trend_evidence=arc.trend.evidence_ids,
+            turning_points=tuple(ArcTurn(t.kind, t.at, t.event_id) for t in arc.turning_points),
+            triggers=tuple(
+                ArcTrigger(t.key, t.count, t.lift, t.evidence_ids, t.shift_ids) for t in arc.triggers
+            ),
+            satisfaction=tuple(m.event_id for m in arc.satisfaction_moments),
+            evidence=frozenset(arc.evidence_ids),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PrepInput:
     rep: RepProfile
     now: dt.datetime
@@ -148,7 +196,7 @@ class PrepInput:
     invoices: tuple[InvoiceFact, ...] = ()  # newest first
     usage: tuple[UsageFact, ...] = ()  # oldest first
     contacts: tuple[ContactFact, ...] = ()  # newest first
-    arc: EmotionalArc | None = None  # None when profiling is off or nothing was scored
+    arc: ArcSummary | None = None  # None when profiling is off or nothing was scored
 
     @property
     def has_history(self) -> bool:
@@ -160,4 +208,6 @@ class PrepInput:
         for group in (self.interactions, self.tickets, self.payments, self.invoices, self.usage):
             tokens.update(item.token for item in group)
         tokens.update(f"i_{contact.id}" for contact in self.contacts)
+        if self.arc is not None:
+            tokens.update(self.arc.evidence)
         return frozenset(tokens)

@@ -105,9 +105,9 @@ def risks(inp: PrepInput, f: Findings) -> list[BriefingItem]:
         text = f"در ۶۰ روز گذشته {ph.num(len(complaints))} بار شکایت ثبت شده."
         out.append(item(text, an.tokens(complaints)))
     arc = inp.arc
-    if arc is not None and arc.trend.direction == "declining" and (arc.current or 0) < -0.1:
+    if arc is not None and arc.trend_direction == "declining" and (arc.current or 0) < -0.1:
         text = f"حال‌وهوای پیام‌هایش در ۹۰ روز رو به افت بوده (اکنون {ph.mood(arc.current or 0)})."
-        out.append(item(text, arc.trend.evidence_ids))
+        out.append(item(text, arc.trend_evidence))
     return out
 
 

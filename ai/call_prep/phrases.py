@@ -119,6 +119,13 @@ TRIGGER_NAMES: Final = {
     "topic:config": "کانفیگ‌ها",
     "topic:price": "قیمت",
     "topic:churn": "بحث رفتن یا رقیب",
+    "outage:slow_connection": "کندی اتصال",
+    "topic:price_complaint": "قیمت",
+    "topic:payment_issue": "مشکل پرداخت",
+    "topic:refund_request": "بازپرداخت",
+    "topic:panel_issue": "پنل",
+    "topic:config_issue": "کانفیگ‌ها",
+    "topic:support_delay": "دیر جواب‌گرفتن",
 }
 OCCASIONS: Final = {
     "nowruz_holiday": "تعطیلات نوروز: اول سال نو را تبریک بگویید و تماس را کوتاه و غیرفروشی نگه دارید.",

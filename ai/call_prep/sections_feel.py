@@ -31,17 +31,16 @@ def emotional_state(inp: PrepInput) -> list[BriefingItem]:
     arc, now = inp.arc, inp.now
     if arc is None or arc.current is None:
         return [item("حال‌وهوا: پیام تحلیل‌شده‌ای برای سنجش نیست.")]
-    trend = arc.trend
     line = (
-        f"حال‌وهوای فعلی: {ph.mood(arc.current)}؛ روند ۹۰ روز: {ph.TREND[trend.direction]} "
-        f"(بر پایهٔ {ph.num(trend.n)} پیام)"
+        f"حال‌وهوای فعلی: {ph.mood(arc.current)}؛ روند ۹۰ روز: {ph.TREND.get(arc.trend_direction, '')} "
+        f"(بر پایهٔ {ph.num(arc.trend_n)} پیام)"
     )
-    evidence = list(trend.evidence_ids)
+    evidence = list(arc.trend_evidence)
     if arc.turning_points:
         turn = arc.turning_points[-1]
         kind = "اوج" if turn.kind == "peak" else "افت"
         line += f"؛ آخرین نقطهٔ عطف: {kind} در {ph.date(turn.at)}"
-        evidence.insert(0, turn.event_id)
+        evidence.insert(0, turn.token)
     out = [item(line + ".", an.tokens(evidence))]
     start = an.since(now, RECENT_EMOTION_DAYS)
     recent = [i for i in inp.interactions if i.occurred_at >= start and i.emotions]
@@ -70,7 +69,7 @@ def avoid(inp: PrepInput) -> list[BriefingItem]:
             f"{name}: پیش از {ph.num(trigger.count)} مورد از افت‌های حال‌وهوایش پیش آمده؛ "
             "بی‌مقدمه مطرح نکنید و اگر لازم شد، همراه راه‌حل بگویید."
         )
-        out.append(item(text, an.tokens([*trigger.shift_ids[-3:], *trigger.evidence_ids[-3:]])))
+        out.append(item(text, an.tokens([*trigger.shifts[-3:], *trigger.evidence[-3:]])))
     return out
 
 
@@ -80,8 +79,8 @@ def pleased(inp: PrepInput) -> list[BriefingItem]:
         return []
     known = _by_token(inp)
     out: list[BriefingItem] = []
-    for moment in reversed(arc.satisfaction_moments):
-        fact = known.get(moment.event_id)
+    for token in reversed(arc.satisfaction):
+        fact = known.get(token)
         if fact is None or not an.wholehearted(fact):
             continue
         if "praise_agent" in fact.signals:

@@ -106,6 +106,7 @@ async def prepare(
     """The briefing for a call with ``rep_id`` now: reused when its data is unchanged, else built."""
     now = now or dt.datetime.now(dt.UTC)
     rep = await _rep(uow, rep_id)
+    actor = Actor.agent(agent_id) if agent_id is not None else Actor.cli()
     llm = wants_llm(engine, gateway)
     mode = "llm" if llm else "offline"
     key = await fingerprint(uow, rep_id, mode=mode, now=now)
@@ -122,7 +123,7 @@ async def prepare(
     if reusable is not None and reusable.fallback_reason in STABLE_FALLBACKS:
         dto = _dto(reusable, rep, cached=True)
     else:
-        data = await call_prep_data.load(uow, rep_id, now)
+        data = await call_prep_data.load(uow, rep_id, now, actor)
         outcome = await prepare_briefing(data, "llm" if llm else "offline", gateway)
         answer = outcome.answer
         briefing = answer.validated.briefing
@@ -148,7 +149,6 @@ async def prepare(
         uow.session.add(row)
         await uow.session.flush()
         dto = _dto(row, rep, cached=False, briefing=briefing)
-    actor = Actor.agent(agent_id) if agent_id is not None else Actor.cli()
     audit.record(
         uow.session,
         actor,

@@ -1,49 +1,57 @@
-"""The emotional arc for call prep, from the facts already loaded (no extra queries).
+"""The emotional arc for call prep, from :mod:`crm.services.emotional_arc` (the same arc the chart shows).
 
-Interactions with a sentiment score become arc points; tickets and payments are the context events
-that may precede a change of mood. The arc itself is :func:`ai.coaching.compute_arc`.
+That service loads a year of events with indexed reads, computes :func:`ai.coaching.compute_arc`,
+respects ``profiling_opt_out`` and audits the view (``profiling.view_arc``, committed by it). Here its
+DTO becomes the plain :class:`ai.call_prep.inputs.ArcSummary` the engines read, references as tokens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable
+from typing import Final
 
-from ai.call_prep.analysis import GRIEVANCE_SIGNALS
-from ai.call_prep.inputs import InteractionFact, PaymentFact, TicketFact
-from ai.coaching import ArcEvent, EmotionalArc, compute_arc
+from ai.call_prep.inputs import ArcSummary, ArcTrigger, ArcTurn
+from ai.call_prep.schema import PREFIX
+from crm.db import UnitOfWork
+from crm.schemas.sentiment import ArcDTO, EvidenceRef
+from crm.schemas.types import Actor
+from crm.services import emotional_arc
 
-
-def _topic(item: InteractionFact) -> str | None:
-    if {"threat_to_leave", "competitor_mention"} & set(item.signals):
-        return "churn"
-    return next((GRIEVANCE_SIGNALS[s] for s in item.signals if s in GRIEVANCE_SIGNALS), None)
-
-
-def events(
-    interactions: Sequence[InteractionFact], tickets: Sequence[TicketFact], payments: Sequence[PaymentFact]
-) -> list[ArcEvent]:
-    out = [
-        ArcEvent(
-            id=i.token,
-            at=i.occurred_at,
-            kind="interaction",
-            score=i.score,
-            channel="voice" if i.channel == "voice_note" else i.channel,
-            text_length=len(i.body or i.summary or ""),
-            direction="inbound" if i.direction == "inbound" else "outbound",
-            topic=_topic(i),
-        )
-        for i in interactions
-    ]
-    out += [ArcEvent(id=t.token, at=t.opened_at, kind="ticket", ticket_category=t.category) for t in tickets]
-    out += [ArcEvent(id=p.token, at=p.paid_at, kind="payment", topic="paid") for p in payments]
-    return out
+ARC_DAYS: Final = 120
+"""The window call prep asks for. The smoothed mood halves its memory every 7 days and the trend spans
+90 days, so these agree with the chart's year-long arc; triggers are then the recent ones, and a
+representative with a long history costs a few months of events instead of a year (see the bench)."""
 
 
-def arc_for(
-    interactions: Sequence[InteractionFact], tickets: Sequence[TicketFact], payments: Sequence[PaymentFact]
-) -> EmotionalArc | None:
-    """None when no interaction is scored: there is no mood to describe."""
-    if not any(i.score is not None for i in interactions):
+def _token(ref: EvidenceRef) -> str:
+    return f"{PREFIX[ref.kind]}_{ref.id}"
+
+
+def _tokens(refs: Iterable[EvidenceRef]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_token(ref) for ref in refs))
+
+
+def summary(arc: ArcDTO) -> ArcSummary:
+    evidence = {f"{PREFIX[kind]}_{row_id}" for kind, ids in arc.evidence.items() for row_id in ids}
+    return ArcSummary(
+        current=arc.current,
+        trend_direction=arc.trend.direction,
+        trend_slope=arc.trend.slope_per_30d,
+        trend_n=arc.trend.n,
+        trend_evidence=_tokens(arc.trend.evidence),
+        turning_points=tuple(ArcTurn(t.kind, t.at, _token(t.ref)) for t in arc.turning_points),
+        triggers=tuple(
+            ArcTrigger(t.key, t.count, t.lift, _tokens(t.evidence), _tokens(t.shifts)) for t in arc.triggers
+        ),
+        satisfaction=_tokens(m.ref for m in arc.satisfaction_moments),
+        evidence=frozenset(evidence),
+    )
+
+
+async def load(uow: UnitOfWork, rep_id: int, actor: Actor, now: dt.datetime) -> ArcSummary | None:
+    """None for an opted-out representative or one without scored interactions."""
+    view = await emotional_arc.view(uow, rep_id, actor, now=now, days=ARC_DAYS)
+    if view.arc is None or view.arc.current is None:
         return None
-    return compute_arc(events(interactions, tickets, payments))
+    return summary(view.arc)

@@ -42,7 +42,8 @@ from crm.models import (
     Ticket,
     UsageSnapshot,
 )
-from crm.services.call_prep_arc import arc_for
+from crm.schemas.types import Actor
+from crm.services import call_prep_arc
 
 INTERACTIONS: Final = 200
 CONTACTS: Final = 400
@@ -198,7 +199,8 @@ async def _tickets(uow: UnitOfWork, rep_id: int) -> list[TicketFact]:
     return facts
 
 
-async def load(uow: UnitOfWork, rep_id: int, now: dt.datetime) -> PrepInput:
+async def load(uow: UnitOfWork, rep_id: int, now: dt.datetime, actor: Actor | None = None) -> PrepInput:
+    """``actor`` is who views the emotional arc (audited by the arc service); the CLI by default."""
     rep, total = await _profile(uow, rep_id)
     session = uow.session
     profiling = not rep.profiling_opt_out
@@ -259,5 +261,5 @@ async def load(uow: UnitOfWork, rep_id: int, now: dt.datetime) -> PrepInput:
         invoices=tuple(invoices),
         usage=tuple(usage),
         contacts=tuple(ContactFact(c.id, c.occurred_at, c.outcome, c.channel, c.direction) for c in contacts),
-        arc=arc_for(interactions, tickets, payments) if profiling else None,
+        arc=await call_prep_arc.load(uow, rep_id, actor or Actor.cli(), now) if profiling else None,
     )

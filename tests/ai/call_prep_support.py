@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from ai.call_prep.inputs import (
+    ArcSummary,
     ContactFact,
     InteractionFact,
     InvoiceFact,
@@ -16,10 +17,28 @@ from ai.call_prep.inputs import (
     TicketFact,
     UsageFact,
 )
-from ai.coaching import compute_arc
-from crm.services.call_prep_arc import events
+from ai.coaching import ArcEvent, compute_arc
 
 NOW = dt.datetime(2026, 5, 10, 7, 30, tzinfo=dt.UTC)  # a Sunday morning in Tehran, 20 Ordibehesht 1405
+
+
+def events(
+    interactions: list[InteractionFact], tickets: list[TicketFact], payments: list[PaymentFact]
+) -> list[ArcEvent]:
+    """Arc events with tokens for ids, as the arc service's references become in call prep."""
+    out = [
+        ArcEvent(
+            i.token,
+            i.occurred_at,
+            "interaction",
+            score=i.score,
+            direction="inbound" if i.direction == "inbound" else "outbound",
+        )
+        for i in interactions
+    ]
+    out += [ArcEvent(t.token, t.opened_at, "ticket", ticket_category=t.category) for t in tickets]
+    out += [ArcEvent(p.token, p.paid_at, "payment") for p in payments]
+    return out
 
 
 def days_ago(days: float, hour_utc: int = 7) -> dt.datetime:
@@ -82,7 +101,7 @@ def troubled_rep(**changes: object) -> PrepInput:
         ContactFact(300 + n, days_ago(7 * n + 2, hour_utc=13), "no_answer", "call", "outbound")
         for n in range(4)
     ]
-    arc = compute_arc(events(interactions, tickets, payments))
+    arc = ArcSummary.of(compute_arc(events(interactions, tickets, payments)))
     inp = PrepInput(
         rep=profile(),
         now=NOW,

@@ -33,7 +33,14 @@ from crm.models import (
 from crm.schemas.activity import InteractionCreate
 from crm.schemas.people import RepresentativeUpdate
 from crm.schemas.types import Actor
-from crm.services import call_prep, call_prep_data, call_prep_records, interactions, representatives
+from crm.services import (
+    call_prep,
+    call_prep_data,
+    call_prep_records,
+    interactions,
+    representatives,
+    sentiment,
+)
 from crm.services.call_prep import AmbiguousRepresentative
 
 SEED = 7
@@ -58,6 +65,8 @@ async def world(engine: AsyncEngine) -> AsyncIterator[World]:
         )
         async with UnitOfWork(factory) as uow:
             await demo.seed(uow, seed=SEED, now=NOW)
+        async with UnitOfWork(factory) as uow:
+            await sentiment.backfill(uow)  # the demo is written without analyses; the arc needs them
         yield conn, factory
         await outer.rollback()
 
@@ -107,6 +116,8 @@ async def test_every_section_is_grounded_in_rows_that_exist(
         for name in ("summary", "talking_points", "best_time"):
             assert any(item.evidence for item in briefing.section(name)), (code, name)
         assert 3 <= len(briefing.talking_points) <= 5
+        if not dto.representative.profiling_opt_out:
+            assert briefing.emotional_state[0].evidence, code  # from the arc the chart shows too
 
 
 async def test_churn_reps_get_risks_and_upsell_reps_get_opportunities(
@@ -206,6 +217,12 @@ async def test_briefing_is_stored_and_every_view_audited(factory: async_sessionm
             .where(AuditLog.action == "call_prep.view", AuditLog.entity_id == str(dto.suggestion_id))
         )
         assert views == 2
+        arc_views = await uow.session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.action == "profiling.view_arc", AuditLog.entity_id == str(rid))
+        )
+        assert arc_views == 1  # computed for the first view; the second reused the stored briefing
         again = await call_prep.get(uow, dto.suggestion_id)
     assert again.briefing == dto.briefing
 
