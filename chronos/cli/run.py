@@ -20,6 +20,7 @@ from chronos.cli.common import console, err_console, run
 from chronos.console import ROLES, run_console
 from chronos.runtime import Runtime, open_runtime
 from crm import demo
+from crm.services import sentiment
 
 DEMO_SEED = 1
 
@@ -115,3 +116,7 @@ async def seed_demo_if_empty(runtime: Runtime) -> None:
             summary = await demo.seed(uow, seed=DEMO_SEED, now=dt.datetime.now(dt.UTC))
             counts = summary.model_dump(exclude={"seed", "now"})
             console.print("seeded: " + ", ".join(f"{count:,} {name}" for name, count in counts.items()))
+    async with runtime.uow() as uow:
+        if await sentiment.count_unscored(uow):
+            report = await sentiment.backfill(uow)  # offline engine: the demo reads with sentiment at once
+            console.print(f"sentiment: {report.scored:,} interactions scored offline")
