@@ -111,12 +111,11 @@ def up() -> None:
 
 async def seed_demo_if_empty(runtime: Runtime) -> None:
     async with runtime.uow() as uow:
-        if await demo.is_empty(uow):
-            console.print("empty database: seeding the demo MarFanet …")
-            summary = await demo.seed(uow, seed=DEMO_SEED, now=dt.datetime.now(dt.UTC))
-            counts = summary.model_dump(exclude={"seed", "now"})
-            console.print("seeded: " + ", ".join(f"{count:,} {name}" for name, count in counts.items()))
-    async with runtime.uow() as uow:
-        if await sentiment.count_unscored(uow):
-            report = await sentiment.backfill(uow)  # offline engine: the demo reads with sentiment at once
-            console.print(f"sentiment: {report.scored:,} interactions scored offline")
+        if not await demo.is_empty(uow):
+            return
+        console.print("empty database: seeding the demo MarFanet …")
+        summary = await demo.seed(uow, seed=DEMO_SEED, now=dt.datetime.now(dt.UTC))
+        counts = summary.model_dump(exclude={"seed", "now"})
+        console.print("seeded: " + ", ".join(f"{count:,} {name}" for name, count in counts.items()))
+        report = await sentiment.backfill(uow)  # offline engine: the demo reads with sentiment at once
+        console.print(f"sentiment: {report.scored:,} interactions scored offline")
