@@ -45,6 +45,10 @@ class FasterWhisperSTT:
     def model_name(self) -> str:
         return self._name
 
+    def with_options(self, options: DecodeOptions) -> FasterWhisperSTT:
+        """Another decoding configuration over the same loaded model (no second load)."""
+        return FasterWhisperSTT(self._model, self._name, options)
+
     def transcribe(
         self,
         samples: Samples,

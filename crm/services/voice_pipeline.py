@@ -25,6 +25,7 @@ from crm.services import voice_notes
 from crm.services.voice_audio import AudioStore
 
 log = logging.getLogger(__name__)
+_REMEMBERED = 1024
 
 
 class AudioFetcher(Protocol):
@@ -104,7 +105,10 @@ class VoicePipeline:
         self._executor = executor
         self._progress_every_s = progress_every_s
         self._locks: dict[int, asyncio.Lock] = {}
-        self._settled: set[int] = set()
+        # Notes whose final state was shown (late progress edits are dropped), bounded.
+        self._settled: dict[int, None] = {}
+        # Status messages sent by this process whose id the view may not carry yet.
+        self._message_ids: dict[int, int] = {}
 
     # --- intake (inside the update's unit of work) -------------------------------------------------
 
@@ -117,9 +121,7 @@ class VoicePipeline:
         note, created = await voice_notes.receive(uow, data, actor)
         if not created:
             return Intake(IntakeOutcome.DUPLICATE, await voice_notes.view(uow, note.id))
-        message_id = await self._show(await voice_notes.view(uow, note.id))
-        if message_id is not None:
-            await voice_notes.set_status_message(uow, note.id, message_id)
+        await self._show(await voice_notes.view(uow, note.id))
         await self._download(uow, note)
         self.submit(note.id)
         return Intake(IntakeOutcome.QUEUED, await voice_notes.view(uow, note.id))
@@ -159,7 +161,7 @@ class VoicePipeline:
 
     async def process(self, note_id: int) -> VoiceNoteView | None:
         """Run one attempt on a note. Never raises: every failure is stored on the row."""
-        self._settled.discard(note_id)
+        self._settled.pop(note_id, None)
         try:
             return await self._process(note_id)
         except Exception:
@@ -241,7 +243,10 @@ class VoicePipeline:
 
     async def _settle(self, view: VoiceNoteView) -> VoiceNoteView:
         await self._show(view)
-        self._settled.add(view.note.id)
+        self._settled[view.note.id] = None
+        while len(self._settled) > _REMEMBERED:
+            self._settled.pop(next(iter(self._settled)))
+        self._message_ids.pop(view.note.id, None)
         return view
 
     async def _show(
@@ -250,12 +255,21 @@ class VoicePipeline:
         """Edits are serialised per note, and progress never overwrites the final message."""
         if self.events is None:
             return None
-        lock = self._locks.setdefault(view.note.id, asyncio.Lock())
+        note = view.note
+        lock = self._locks.setdefault(note.id, asyncio.Lock())
         async with lock:
-            if progress is not None and view.note.id in self._settled:
+            if progress is not None and note.id in self._settled:
                 return None
+            known = self._message_ids.get(note.id)
+            if note.status_message_id is None and known is not None:
+                view = view.model_copy(update={"note": note.model_copy(update={"status_message_id": known})})
             try:
-                return await self.events.show(view, position=position, progress=progress)
+                sent = await self.events.show(view, position=position, progress=progress)
             except Exception:  # Telegram down or the message gone: the row is the truth
-                log.warning("voice note %s: status message not updated", view.note.id, exc_info=True)
+                log.warning("voice note %s: status message not updated", note.id, exc_info=True)
                 return None
+            if sent is not None:
+                self._message_ids[note.id] = sent
+                async with UnitOfWork(self._session_factory) as uow:
+                    await voice_notes.set_status_message(uow, note.id, sent)
+            return sent

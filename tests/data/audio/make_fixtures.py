@@ -73,6 +73,49 @@ def ogg(samples: np.ndarray) -> bytes:
     return encode(samples, "ogg", "libopus", 48_000)
 
 
+# The Persian evaluation set of bench_voice: things representatives say in voice notes.
+BENCH_FA = [
+    "سلام، پنل من از دیروز قطع شده است.",
+    "کاربران من نمی‌توانند به سرور وصل شوند.",
+    "لطفاً سرویس مرا تمدید کنید.",
+    "پرداخت را امروز انجام دادم.",
+    "سرعت اینترنت خیلی پایین است.",
+    "کانفیگ جدید را برایم بفرستید.",
+    "چند کاربر جدید می‌خواهم اضافه کنم.",
+    "قیمت پلن‌ها خیلی گران شده است.",
+    "مشتری‌ها از قطعی شکایت دارند.",
+    "فردا با شما تماس می‌گیرم.",
+    "فاکتور این ماه را هنوز ندیده‌ام.",
+    "حساب من مسدود شده است.",
+    "لطفاً وضعیت تیکت مرا پیگیری کنید.",
+    "از پشتیبانی شما خیلی راضی هستم.",
+    "سرور آلمان کار نمی‌کند.",
+    "می‌خواهم پلن خودم را ارتقا بدهم.",
+    "رمز عبور پنل را فراموش کرده‌ام.",
+    "کارت به کارت انجام شد.",
+    "این هفته فروشم خیلی کم بود.",
+    "لطفاً زودتر جواب بدهید.",
+    "اتصال روی همراه اول مشکل دارد.",
+    "تعداد کاربران فعال کم شده است.",
+    "هزینه را تا آخر هفته واریز می‌کنم.",
+    "ممنون از راهنمایی شما.",
+]
+
+
+def bench_set() -> None:
+    """``bench_fa/NN.ogg`` and ``bench_fa/references.tsv`` (file, reference text)."""
+    folder = HERE / "bench_fa"
+    folder.mkdir(exist_ok=True)
+    lines = []
+    for index, text in enumerate(BENCH_FA, start=1):
+        name = f"{index:02d}.ogg"
+        (folder / name).write_bytes(ogg(speak(text, "fa")))
+        lines.append(f"{name}\t{text}")
+    (folder / "references.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    print(f"bench_fa/: {len(BENCH_FA)} clips, {size} bytes")
+
+
 def main() -> None:
     rng = np.random.default_rng(7)
     english = speak(EN_TEXT, "en-us")
@@ -100,6 +143,7 @@ def main() -> None:
     for name, data in files.items():
         (HERE / name).write_bytes(data)
         print(f"{name}: {len(data)} bytes")
+    bench_set()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,65 @@
+"""`chronos transcribe FILE --json` with the real tiny.en model (no database, no network)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chronos.cli import app
+from chronos.settings import get_settings
+from tests.voice_support import AUDIO
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("CHRONOS_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_transcribe_prints_json() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "transcribe",
+            str(AUDIO / "en_speech.m4a"),
+            "--model",
+            "packaged-tiny.en",
+            "--language",
+            "en",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(payload) == {"text", "language", "duration", "segments", "model", "seconds"}
+    assert "panel" in payload["text"].lower()
+    assert payload["language"] == "en"
+    assert payload["model"] == "whisper-tiny.en"
+    assert 4 < payload["duration"] < 6
+    assert payload["seconds"] > 0
+    assert all(set(s) == {"start", "end", "text"} for s in payload["segments"])
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_transcribe_explains_bad_input() -> None:
+    result = CliRunner().invoke(
+        app, ["transcribe", str(AUDIO / "silence.ogg"), "--model", "packaged-tiny.en", "--json"]
+    )
+    assert result.exit_code == 1
+    assert "silence" in result.output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_transcribe_refuses_a_model_it_would_have_to_download() -> None:
+    result = CliRunner().invoke(
+        app, ["transcribe", str(AUDIO / "en_speech.ogg"), "--model", "large-v3-turbo"]
+    )
+    assert result.exit_code == 2
+    assert "never downloaded" in " ".join(result.output.split())  # rich wraps long lines
