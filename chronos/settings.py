@@ -78,7 +78,18 @@ class KnowledgeSettings(BaseSettings):
 
     chroma_url: str | None = Field(default=None, validation_alias="CHROMA_URL")
     embedding_model: str = Field(default="packaged-minilm", description="sentence-transformers name or dir")
+    query_prefix: str = Field(default="", description="prepended to queries, e.g. 'query: ' for e5")
+    passage_prefix: str = Field(default="", description="prepended to passages, e.g. 'passage: ' for e5")
+    embed_glosses: bool = Field(default=True, description="append English glosses of domain terms")
+    embed_threads: int = Field(default=1, ge=1, le=64, description="torch intra-op threads")
     rrf_k: int = Field(default=60, ge=1)
+    dense_weight: float = Field(default=1.0, ge=0)
+    lexical_weight: float = Field(default=1.0, ge=0)
+    neighbours: int = Field(default=1, ge=0, le=5)
+    chunk_tokens: int = Field(default=120, ge=20, le=2000)
+    chunk_overlap: int = Field(default=24, ge=0, le=500)
+    max_file_mb: float = Field(default=20.0, gt=0)
+    min_confidence: float = Field(default=0.35, ge=0, le=1)
 
 
 class NudgeSettings(BaseSettings):

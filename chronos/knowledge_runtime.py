@@ -1,0 +1,160 @@
+"""Composition of the knowledge hub: chunk store + BM25, the embedder and the Chroma client.
+
+The lexical side is ready as soon as :func:`build_hub` returns. The dense side (loading the model
+takes tens of seconds on two cores) is attached by :func:`attach_dense`: synchronously for CLI
+commands, in a background thread for the bot (:func:`start_warm_up`), so the bot answers lexically
+until the model is in. Any failure to load the model or reach Chroma leaves the hub lexical-only,
+with a warning and the reason in ``chronos kb status``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from aiogram import Dispatcher
+
+from ai.knowledge.analysis import Analyzer
+from ai.knowledge.embeddings import EmbedderUnavailable, SentenceTransformerEmbedder
+from ai.knowledge.hub import HubSettings, KnowledgeHub
+from ai.knowledge.store import ChunkStore
+from ai.knowledge.vectors import ChromaVectorStore
+from chronos.settings import Settings
+
+log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG level
+
+
+def store_dir(settings: Settings) -> Path:
+    return settings.resolved_data_dir / "knowledge"
+
+
+def chroma_dir(settings: Settings) -> Path:
+    return settings.resolved_data_dir / "chroma"
+
+
+def build_hub(settings: Settings) -> KnowledgeHub:
+    """The hub with its chunk store and BM25 loaded; dense retrieval not attached yet."""
+    kb = settings.knowledge
+    hub_settings = HubSettings(
+        rrf_k=kb.rrf_k,
+        dense_weight=kb.dense_weight,
+        lexical_weight=kb.lexical_weight,
+        neighbours=kb.neighbours,
+        embed_glosses=kb.embed_glosses,
+        min_confidence=kb.min_confidence,
+    )
+    return KnowledgeHub(ChunkStore(store_dir(settings), Analyzer()), hub_settings, model=kb.embedding_model)
+
+
+def chroma_client(settings: Settings) -> Any:
+    """``HttpClient`` when CHROMA_URL is set, else an embedded ``PersistentClient``; telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    url = settings.knowledge.chroma_url
+    if url:
+        parsed = urlparse(url)
+        ssl = parsed.scheme == "https"
+        return chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or (443 if ssl else 8000),
+            ssl=ssl,
+            settings=chroma_settings,
+        )
+    path = chroma_dir(settings)
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+@functools.lru_cache(maxsize=2)
+def load_embedder(
+    model: str, query_prefix: str, passage_prefix: str, threads: int
+) -> SentenceTransformerEmbedder:
+    """Loaded once per process and configuration (a model takes tens of seconds to load); failures
+    are not cached, so a model installed later is picked up by the next attempt."""
+    return SentenceTransformerEmbedder(
+        model, query_prefix=query_prefix, passage_prefix=passage_prefix, threads=threads
+    )
+
+
+def attach_dense(hub: KnowledgeHub, settings: Settings) -> bool:
+    """Load the embedder and open the vector collection; on failure the hub stays lexical-only."""
+    kb = settings.knowledge
+    try:
+        embedder = load_embedder(kb.embedding_model, kb.query_prefix, kb.passage_prefix, kb.embed_threads)
+    except EmbedderUnavailable as exc:
+        hub.dense_failed(str(exc))
+        return False
+    try:
+        fingerprint = "|".join(
+            (
+                hub.store.analyzer.fingerprint,
+                f"glosses={kb.embed_glosses}",
+                kb.query_prefix,
+                kb.passage_prefix,
+            )
+        )
+        vectors = ChromaVectorStore(
+            chroma_client(settings), kb.embedding_model, embedder.dimension, fingerprint=fingerprint
+        )
+    except Exception as exc:  # chromadb raises many types (connection, auth, schema); all mean "no dense"
+        hub.dense_failed(f"Chroma unavailable: {type(exc).__name__}: {exc}")
+        return False
+    if hub.closed:  # the bot stopped while the model was loading
+        vectors.close()
+        return False
+    hub.attach_dense(embedder, vectors)
+    return True
+
+
+@contextlib.contextmanager
+def open_knowledge(settings: Settings, *, dense: bool = True) -> Iterator[KnowledgeHub]:
+    """For CLI commands: the hub with dense retrieval attached (or failed) before use."""
+    hub = build_hub(settings)
+    if dense:
+        attach_dense(hub, settings)
+    try:
+        yield hub
+    finally:
+        close_hub(hub)
+
+
+def close_hub(hub: KnowledgeHub) -> None:
+    hub.close()
+
+
+def start_warm_up(hub: KnowledgeHub, settings: Settings) -> threading.Thread:
+    """Attach dense retrieval in a daemon thread; the bot keeps answering lexically meanwhile, and
+    shutting down never waits for a model that is still loading."""
+    hub.dense_error = "loading the embedding model"
+
+    thread = threading.Thread(target=attach_dense, args=(hub, settings), name="kb-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def attach_knowledge(dp: Dispatcher, settings: Settings) -> None:
+    """Build the hub when the dispatcher starts (polling, webhook or the console), publish it as
+    workflow data ``knowledge``, warm the embedder up in the background, close it on shutdown."""
+
+    async def start_knowledge() -> None:
+        hub = await asyncio.to_thread(build_hub, settings)
+        dp.workflow_data["knowledge"] = hub
+        start_warm_up(hub, settings)
+
+    async def stop_knowledge() -> None:
+        hub = dp.workflow_data.pop("knowledge", None)
+        if isinstance(hub, KnowledgeHub):
+            hub.close()
+
+    dp.startup.register(start_knowledge)
+    dp.shutdown.register(stop_knowledge)
