@@ -158,12 +158,13 @@ def trigger_name(trigger: TriggerDTO, texts: Texts) -> str:
 
 
 def _refs(refs: Sequence[EvidenceRef], texts: Texts) -> str:
-    shown = [texts.t(f"arc.ref.{r.kind}", id=texts.digits(str(r.id))) for r in refs[:IDS_SHOWN]]
+    """Tappable ``/i_12``, ``/t_3``, ``/p_7`` (ASCII digits): the call-prep router opens the record."""
+    shown = [texts.t(f"arc.ref.{r.kind}", id=str(r.id)) for r in refs[:IDS_SHOWN]]
     return texts.t("arc.list_sep").join(shown)
 
 
 def caption(view: ArcView, lines: Sequence[str], texts: Texts) -> str:
-    """The summary in HTML, then where each line comes from (record ids an agent can look up)."""
+    """The summary in HTML, then where each line comes from (records an agent can open with a tap)."""
     arc = view.arc
     assert arc is not None
     recent = [EvidenceRef(kind="interaction", id=i) for i in reversed(arc.series.interaction_ids)]

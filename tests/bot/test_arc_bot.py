@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ai.text.persian import to_persian_digits
 from bot.callbacks import RepAction
 from bot.texts.en import EN
 from bot.texts.fa import FA
@@ -81,9 +80,9 @@ async def test_card_arc_button_sends_the_chart_with_summary_and_evidence(
     assert lines[1].startswith("حال فعلی: ")
     assert lines[2].startswith("روند ۹۰ روز اخیر: ")
     assert lines[3].startswith("محرک اصلی افت‌ها: ")
-    assert lines[4].startswith("🔎 شواهد — حال فعلی: تعامل #")
+    assert lines[4].startswith("🔎 شواهد — حال فعلی: /i_")
     assert "محرک: " in lines[4]
-    assert "افت‌ها: تعامل #" in lines[4]
+    assert "افت‌ها: /i_" in lines[4]
     async with db:
         last_ids = list(
             await db.session.scalars(
@@ -93,7 +92,10 @@ async def test_card_arc_button_sends_the_chart_with_summary_and_evidence(
                 .limit(3)
             )
         )
-    assert f"تعامل #{to_persian_digits(str(last_ids[0]))}" in lines[4]
+    assert f"/i_{last_ids[0]}" in lines[4]
+    # Each reference is a command that opens the record it names.
+    await harness.text(user, f"/i_{last_ids[0]}")
+    assert "دستتون درد نکنه" in (harness.last(user).text or "") or "ممنون" in (harness.last(user).text or "")
     assert RepAction(action="card", rep_id=rep.id).pack() in message.callback_data
     [audit] = await _audits(db, "profiling.view_arc")
     assert (audit.actor_type, audit.actor_id, audit.entity_id) == ("agent", agent_id, str(rep.id))
@@ -114,7 +116,7 @@ async def test_english_agent_gets_an_english_caption(harness: BotHarness, db: Un
     assert "sendPhoto" in [c.method for c in calls]
     caption = harness.last(user).text or ""
     assert caption.split("\n")[1].startswith("Now: ")
-    assert "Evidence — now: interaction #" in caption
+    assert "Evidence — now: /i_" in caption
 
 
 async def test_opted_out_representative_gets_a_notice_and_no_picture(
