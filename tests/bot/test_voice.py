@@ -20,8 +20,9 @@ from crm.enums import Channel, VoiceFailure, VoiceNoteStatus
 from crm.models import AIFeedback, Interaction, VoiceNote
 from crm.schemas.activity import InteractionCreate
 from crm.schemas.types import Actor
-from crm.schemas.voice import VoiceNoteDTO
-from crm.services import interactions
+from crm.schemas.voice import VoiceKind, VoiceNoteDTO, VoiceNoteIncoming
+from crm.services import interactions, voice_notes
+from crm.services.voice_audio import AudioStore
 from crm.services.voice_pipeline import VoicePipeline
 from jobs.voice import VoiceWorkerPool
 from tests.bot.harness import BotHarness, alerts, sent_texts
@@ -264,3 +265,50 @@ async def test_without_a_model_agents_are_told(harness: BotHarness, db: UnitOfWo
     assert any("در دسترس نیست" in text for text in sent_texts(calls))
     async with db:
         assert await db.session.scalar(select(func.count()).select_from(VoiceNote)) == 0
+
+
+async def test_restart_resumes_a_note_left_transcribing(
+    harness: BotHarness,
+    committing_session_factory: async_sessionmaker[AsyncSession],
+    db: UnitOfWork,
+    tmp_path: Path,
+) -> None:
+    """The process died mid-transcription: on the next start the note is finished and its status
+    message edited, without the agent doing anything."""
+    async with db:
+        agent = await make_agent(db)
+    user = harness.emulator.user(agent.telegram_user_id, "Agent")
+    status = await harness.bot.send_message(user.id, "🎧 …")
+    settings = Settings(data_dir=tmp_path, whisper=WhisperSettings(language="en"))
+    store = AudioStore(tmp_path / "audio")
+    async with db:
+        note, _ = await voice_notes.receive(
+            db,
+            VoiceNoteIncoming(
+                file_unique_id="left-behind",
+                file_id="gone",
+                kind=VoiceKind.VOICE,
+                size_bytes=1,
+                duration_s=6,
+                chat_id=user.id,
+                agent_id=agent.id,
+            ),
+            Actor.agent(agent.id),
+        )
+        await voice_notes.set_status_message(db, note.id, status.message_id)
+        await voice_notes.store_audio(db, note.id, store.save(note.id, audio("en_speech.ogg"), "audio/ogg"))
+        await voice_notes.claim(db, note.id, max_attempts=3)  # ... and then the process died
+    async with voice_service(
+        settings, committing_session_factory, harness.bot, harness.dispatcher, stt=tiny_en()
+    ) as pipeline:
+        assert pipeline is not None
+        assert isinstance(pipeline.queue, VoiceWorkerPool)
+        await pipeline.queue.drain(timeout=120)
+    message = harness.emulator.message(user.id, status.message_id)
+    assert message is not None
+    assert "panel" in (message.text or "").lower()
+    async with db:
+        row = await db.session.get(VoiceNote, note.id)
+        assert row is not None
+        assert row.status == VoiceNoteStatus.DONE
+        assert row.attempts == 2
