@@ -71,3 +71,12 @@ class RepReply(CallbackData, prefix="y"):
     """"Reply" under a representative's forwarded message."""
 
     rep_id: int
+
+
+class KnowledgeAction(CallbackData, prefix="kb"):
+    """Knowledge hub buttons. FAQ review: ``faq_ok`` | ``faq_no`` (``id`` = knowledge_document id).
+    Drafts: ``shorter`` | ``formal`` | ``warmer`` | ``send`` | ``confirm`` (``id`` = the draft's
+    ai_suggestion id, so buttons keep working after a restart and each revision has its own id)."""
+
+    action: str
+    id: int

@@ -21,6 +21,8 @@ from bot.routers import (
     feedback,
     find,
     interactions,
+    knowledge,
+    knowledge_draft,
     linking,
     representative,
     start,
@@ -56,6 +58,8 @@ def build_dispatcher(
         agents.router,
         admin.router,
         call_prep.router,
+        knowledge.router,  # /ask /fix /faq; the hub arrives as workflow data "knowledge"
+        knowledge_draft.router,  # /draft
         feedback.router,
         voice.router,  # the pipeline arrives as workflow data "voice" (chronos.voice_runtime)
         fallback.router,  # last: strangers, unknown commands, stale buttons

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.dispatcher import build_dispatcher
 from bot.sender import PinResponseModels, RetryAfterMiddleware
+from chronos.knowledge_runtime import attach_knowledge
 from chronos.runtime import Runtime
 from chronos.scheduler import nudge_policy
 from chronos.voice_runtime import attach_voice
@@ -21,6 +22,9 @@ from crm.services import agents
 
 BOT_COMMANDS_FA = [
     BotCommand(command="find", description="جست‌وجوی نماینده"),
+    BotCommand(command="ask", description="پرسش از دانش مارفانت"),
+    BotCommand(command="fix", description="مسیر عیب‌یابی یک مشکل"),
+    BotCommand(command="draft", description="پیش‌نویس پیام برای نماینده"),
     BotCommand(command="help", description="راهنما"),
     BotCommand(command="lang", description="تغییر زبان"),
     BotCommand(command="cancel", description="انصراف"),
@@ -42,6 +46,7 @@ def build_app_dispatcher(runtime: Runtime) -> Dispatcher:
         nudge_policy=nudge_policy(runtime.settings),
     )
     attach_voice(dp, runtime)  # Whisper model + worker pool, started and stopped with the dispatcher
+    attach_knowledge(dp, runtime.settings)  # chunk store + BM25 now, the embedder in the background
     return dp
 
 

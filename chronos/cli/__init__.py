@@ -10,6 +10,7 @@ from chronos.cli import (
     db,
     demo,
     importing,
+    kb,
     prep,
     reps,
     run,
@@ -37,6 +38,7 @@ app.command("scheduler")(scheduler.scheduler)
 app.command("prep")(prep.prep)
 app.command("transcribe")(transcribe.transcribe_command)
 app.add_typer(sentiment.app, name="sentiment")
+app.add_typer(kb.app, name="kb")
 
 
 def main() -> None:

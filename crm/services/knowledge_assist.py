@@ -1,0 +1,232 @@
+"""Knowledge hub use-cases for agents: /ask, /fix and /draft (with revisions and sending); 👍/👎 on
+their outputs goes through the generic :mod:`crm.services.feedback`.
+
+Every AI output is stored as an ``ai_suggestion`` with its engine, prompt id and version, fallback
+reason and evidence (the cited document ids), so feedback and audits can use it. Sending a draft is
+claimed by inserting its interaction first (unique per draft), then sent, then committed: a second
+press finds the claim and sends nothing, and a failed send rolls the claim back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from ai.knowledge import answer as kb_answer
+from ai.knowledge import drafting, troubleshoot
+from ai.knowledge.drafting import Draft, DraftKind, DraftRequest, DraftTone, Revision
+from ai.knowledge.hub import KnowledgeHub
+from ai.llm import AIResult, LLMGateway
+from crm import audit
+from crm.db import UnitOfWork
+from crm.enums import Channel, Direction, SuggestionKind
+from crm.errors import NotFound, ValidationFailed
+from crm.models import AISuggestion, CrtAgent, Interaction, Representative
+from crm.schemas.knowledge import AnswerDTO, DiagnosisDTO, DraftDTO, DraftSentDTO
+from crm.schemas.types import Actor
+
+Sender = Callable[[int, str], Awaitable[int]]
+"""Sends text to a Telegram chat id and returns the message id (the bot's ``send_message``)."""
+
+DRAFT_SOURCE = "kb_draft"
+
+
+def _suggestion(
+    kind: SuggestionKind,
+    result: AIResult[Any],
+    content: dict[str, Any],
+    *,
+    agent_id: int | None,
+    representative_id: int | None = None,
+    evidence: list[str] | None = None,
+) -> AISuggestion:
+    return AISuggestion(
+        kind=kind.value,
+        agent_id=agent_id,
+        representative_id=representative_id,
+        engine=result.engine,
+        prompt_id=result.prompt_id,
+        prompt_version=None if result.prompt_version is None else str(result.prompt_version),
+        fallback_reason=result.fallback_reason,
+        content=content,
+        evidence=evidence or [],
+    )
+
+
+async def _store(uow: UnitOfWork, row: AISuggestion) -> int:
+    uow.session.add(row)
+    await uow.session.flush()
+    await uow.commit()
+    return row.id
+
+
+async def ask(
+    uow: UnitOfWork,
+    hub: KnowledgeHub,
+    question: str,
+    *,
+    agent_id: int | None,
+    gateway: LLMGateway | None = None,
+) -> AnswerDTO:
+    result = await kb_answer.answer(
+        hub, question, gateway=gateway, min_confidence=hub.settings.min_confidence
+    )
+    value = result.value
+    row = _suggestion(
+        SuggestionKind.KB_ANSWER,
+        result,
+        value.model_dump(mode="json"),
+        agent_id=agent_id,
+        evidence=[c.doc_id for c in value.citations],
+    )
+    return AnswerDTO(suggestion_id=await _store(uow, row), engine=result.engine, answer=value)
+
+
+async def diagnose(
+    uow: UnitOfWork,
+    hub: KnowledgeHub,
+    problem: str,
+    *,
+    agent_id: int | None,
+    gateway: LLMGateway | None = None,
+) -> DiagnosisDTO:
+    result = await troubleshoot.diagnose(
+        hub, problem, gateway=gateway, min_confidence=hub.settings.min_confidence
+    )
+    value = result.value
+    row = _suggestion(
+        SuggestionKind.TROUBLESHOOT,
+        result,
+        value.model_dump(mode="json"),
+        agent_id=agent_id,
+        evidence=[c.doc_id for c in value.citations],
+    )
+    return DiagnosisDTO(suggestion_id=await _store(uow, row), engine=result.engine, path=value)
+
+
+async def _draft_dto(
+    uow: UnitOfWork, result: AIResult[Draft], rep: Representative | None, agent_id: int
+) -> DraftDTO:
+    content = result.value.model_dump(mode="json")
+    row = _suggestion(
+        SuggestionKind.DRAFT,
+        result,
+        content,
+        agent_id=agent_id,
+        representative_id=rep.id if rep is not None else None,
+    )
+    return DraftDTO(
+        suggestion_id=await _store(uow, row),
+        engine=result.engine,
+        draft=result.value,
+        rep_id=rep.id if rep is not None else None,
+        rep_name=rep.full_name if rep is not None else None,
+        rep_linked=rep is not None and rep.telegram_user_id is not None,
+    )
+
+
+async def draft(
+    uow: UnitOfWork,
+    *,
+    kind: DraftKind,
+    tone: DraftTone,
+    goal: str,
+    agent_id: int,
+    rep_id: int | None = None,
+    hub: KnowledgeHub | None = None,
+    gateway: LLMGateway | None = None,
+) -> DraftDTO:
+    agent = await uow.session.get(CrtAgent, agent_id)
+    if agent is None:
+        raise NotFound(f"agent {agent_id} not found", agent_id=agent_id)
+    rep = await uow.session.get(Representative, rep_id) if rep_id is not None else None
+    if rep_id is not None and rep is None:
+        raise NotFound(f"representative {rep_id} not found", rep_id=rep_id)
+    request = DraftRequest(
+        kind=kind,
+        tone=tone,
+        goal=goal,
+        rep_name=rep.full_name if rep is not None else None,
+        agent_name=agent.full_name,
+    )
+    result = await drafting.compose(request, hub=hub, gateway=gateway)
+    return await _draft_dto(uow, result, rep, agent_id)
+
+
+async def _load_draft(uow: UnitOfWork, suggestion_id: int) -> tuple[AISuggestion, Draft]:
+    row = await uow.session.get(AISuggestion, suggestion_id)
+    if row is None or row.kind != SuggestionKind.DRAFT.value:
+        raise NotFound(f"draft {suggestion_id} not found", suggestion_id=suggestion_id)
+    return row, Draft.model_validate(row.content)
+
+
+async def revise_draft(
+    uow: UnitOfWork,
+    suggestion_id: int,
+    revision: Revision,
+    *,
+    agent_id: int,
+    gateway: LLMGateway | None = None,
+) -> DraftDTO:
+    """A new draft suggestion derived from an earlier one (the earlier one stays as it was)."""
+    row, current = await _load_draft(uow, suggestion_id)
+    rep = (
+        await uow.session.get(Representative, row.representative_id)
+        if row.representative_id is not None
+        else None
+    )
+    result = await drafting.revise(current, revision, gateway=gateway)
+    return await _draft_dto(uow, result, rep, agent_id)
+
+
+async def draft_recipient(uow: UnitOfWork, suggestion_id: int) -> str:
+    """The name of the representative a draft is for."""
+    row, _ = await _load_draft(uow, suggestion_id)
+    rep = await uow.session.get(Representative, row.representative_id) if row.representative_id else None
+    if rep is None:
+        raise ValidationFailed("this draft has no representative", suggestion_id=suggestion_id)
+    return rep.full_name
+
+
+async def send_draft(uow: UnitOfWork, suggestion_id: int, sender: Sender, actor: Actor) -> DraftSentDTO:
+    row, current = await _load_draft(uow, suggestion_id)
+    if row.representative_id is None:
+        raise ValidationFailed("this draft has no representative", suggestion_id=suggestion_id)
+    rep = await uow.session.get(Representative, row.representative_id)
+    if rep is None:
+        raise NotFound(f"representative {row.representative_id} not found", rep_id=row.representative_id)
+    if rep.telegram_user_id is None:
+        raise ValidationFailed("the representative has no linked Telegram account", rep_id=rep.id)
+    key = f"draft:{suggestion_id}"
+    claimed = await uow.session.scalar(
+        insert(Interaction)
+        .values(
+            representative_id=rep.id,
+            agent_id=actor.id,
+            channel=Channel.TELEGRAM.value,
+            direction=Direction.OUTBOUND.value,
+            occurred_at=dt.datetime.now(dt.UTC),
+            body=current.text,
+            summary=current.text.split("\n", 1)[0][:200],
+            ai_suggestion_id=row.id,
+            source=DRAFT_SOURCE,
+            idempotency_key=key,
+        )
+        .on_conflict_do_nothing(index_elements=["source", "idempotency_key"])
+        .returning(Interaction.id)
+    )
+    if claimed is None:
+        existing = await uow.session.scalar(
+            select(Interaction.id).where(
+                Interaction.source == DRAFT_SOURCE, Interaction.idempotency_key == key
+            )
+        )
+        return DraftSentDTO(interaction_id=int(existing or 0), rep_id=rep.id, created=False)
+    await sender(rep.telegram_user_id, current.text)
+    audit.record(uow.session, actor, "draft.sent", "interaction", claimed, after={"suggestion_id": row.id})
+    await uow.commit()
+    return DraftSentDTO(interaction_id=claimed, rep_id=rep.id, created=True)
