@@ -37,6 +37,14 @@ class AgentAdmin(CallbackData, prefix="a"):
     role: str = ""  # role: the role to set
 
 
+class VoiceAction(CallbackData, prefix="v"):
+    """Buttons of a voice note: rep (attribute to ``rep_id``) | find | up | down | fix | retry."""
+
+    action: str
+    note_id: int
+    rep_id: int = 0
+
+
 class CallPrep(CallbackData, prefix="cp"):
     action: str  # rep (prep for rep_id, picked from a list) | done (how did the call go?)
     sid: int = 0  # the briefing's ai_suggestion id
@@ -50,14 +58,6 @@ class Feedback(CallbackData, prefix="fb"):
     sid: int
 
 
-class VoiceAction(CallbackData, prefix="v"):
-    """Buttons of a voice note: rep (attribute to ``rep_id``) | find | up | down | fix | retry."""
-
-    action: str
-    note_id: int
-    rep_id: int = 0
-
-
 class CampaignAction(CallbackData, prefix="n"):
     """Approval card buttons: open | ok | no | edit | more. ``revision`` is the one the card shows."""
 
@@ -68,7 +68,7 @@ class CampaignAction(CallbackData, prefix="n"):
 
 
 class RepReply(CallbackData, prefix="y"):
-    """"Reply" under a representative's forwarded message."""
+    """ "Reply" under a representative's forwarded message."""
 
     rep_id: int
 
