@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -22,8 +21,9 @@ from urllib.parse import urlparse
 from aiogram import Dispatcher
 
 from ai.knowledge.analysis import Analyzer
-from ai.knowledge.embeddings import EmbedderUnavailable, SentenceTransformerEmbedder
+from ai.knowledge.embeddings import Embedder, EmbedderUnavailable, SentenceTransformerEmbedder
 from ai.knowledge.hub import HubSettings, KnowledgeHub
+from ai.knowledge.onnx_embedder import OnnxEmbedder
 from ai.knowledge.store import ChunkStore
 from ai.knowledge.vectors import ChromaVectorStore
 from chronos.settings import Settings
@@ -34,6 +34,11 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index buil
 
 def store_dir(settings: Settings) -> Path:
     return settings.resolved_data_dir / "knowledge"
+
+
+def models_dir(settings: Settings) -> Path:
+    """Exported ONNX models (derived from local model files, never downloaded)."""
+    return settings.resolved_data_dir / "models"
 
 
 def chroma_dir(settings: Settings) -> Path:
@@ -75,22 +80,52 @@ def chroma_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-@functools.lru_cache(maxsize=2)
+_EMBEDDERS: dict[tuple[str, str, str, int, str], Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
 def load_embedder(
-    model: str, query_prefix: str, passage_prefix: str, threads: int
-) -> SentenceTransformerEmbedder:
-    """Loaded once per process and configuration (a model takes tens of seconds to load); failures
-    are not cached, so a model installed later is picked up by the next attempt."""
-    return SentenceTransformerEmbedder(
-        model, query_prefix=query_prefix, passage_prefix=passage_prefix, threads=threads
-    )
+    model: str, query_prefix: str, passage_prefix: str, threads: int, backend: str, cache_dir: Path
+) -> Embedder:
+    """Loaded once per process and configuration (``cache_dir`` only matters for the first load);
+    failures are not remembered, so a model installed later is picked up by the next attempt. The
+    ONNX backend falls back to PyTorch when the model cannot be exported or run there."""
+    key = (model, query_prefix, passage_prefix, threads, backend)
+    with _EMBEDDERS_LOCK:
+        if key in _EMBEDDERS:
+            return _EMBEDDERS[key]
+        embedder: Embedder | None = None
+        if backend == "onnx":
+            try:
+                embedder = OnnxEmbedder(
+                    model,
+                    cache_dir,
+                    query_prefix=query_prefix,
+                    passage_prefix=passage_prefix,
+                    threads=threads,
+                )
+            except EmbedderUnavailable as exc:
+                log.warning("ONNX embeddings unavailable (%s); using PyTorch", exc)
+        if embedder is None:
+            embedder = SentenceTransformerEmbedder(
+                model, query_prefix=query_prefix, passage_prefix=passage_prefix, threads=threads
+            )
+        _EMBEDDERS[key] = embedder
+        return embedder
 
 
 def attach_dense(hub: KnowledgeHub, settings: Settings) -> bool:
     """Load the embedder and open the vector collection; on failure the hub stays lexical-only."""
     kb = settings.knowledge
     try:
-        embedder = load_embedder(kb.embedding_model, kb.query_prefix, kb.passage_prefix, kb.embed_threads)
+        embedder = load_embedder(
+            kb.embedding_model,
+            kb.query_prefix,
+            kb.passage_prefix,
+            kb.embed_threads,
+            kb.embed_backend,
+            models_dir(settings),
+        )
     except EmbedderUnavailable as exc:
         hub.dense_failed(str(exc))
         return False

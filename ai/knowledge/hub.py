@@ -72,6 +72,7 @@ class HubStatus:
     generation: int
     store: str
     collection: str | None = None
+    embedder: str | None = None
     doc_ids: list[str] = field(default_factory=list)
 
 
@@ -295,6 +296,7 @@ class KnowledgeHub:
             generation=self.store.generation,
             store=str(self.store.directory),
             collection=collection if isinstance(collection, str) else None,
+            embedder=type(self._embedder).__name__ if self._embedder is not None else None,
             doc_ids=doc_ids,
         )
 

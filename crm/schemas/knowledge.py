@@ -56,6 +56,7 @@ class FaqEntryDTO(DTO):
 class KnowledgeStatusDTO(DTO):
     mode: str
     model: str
+    embedder: str | None
     dense_error: str | None
     documents: int
     chunks: int

@@ -314,6 +314,7 @@ async def status(uow: UnitOfWork, hub: KnowledgeHub) -> KnowledgeStatusDTO:
     return KnowledgeStatusDTO(
         mode=hub_status.mode,
         model=hub_status.model,
+        embedder=hub_status.embedder,
         dense_error=hub_status.dense_error,
         documents=hub_status.documents,
         chunks=hub_status.chunks,
