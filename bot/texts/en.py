@@ -379,7 +379,6 @@ EN: dict[str, str] = {
     "kb.draft.confirm": "Send this draft to {name} on Telegram?",
     "kb.draft.sent": "✅ Sent to {name} and logged in the contact history.",
     "kb.draft.already_sent": "This draft was already sent; it was not sent again.",
-    "kb.draft.send_failed": "The draft did not reach {name} (bot blocked or chat unavailable); nothing was logged.",
     "kb.faq.none": "No FAQ proposals are waiting for review.",
     "kb.faq.header": "🗂 {count} FAQ proposals from resolved tickets are waiting for review:",
     "kb.faq.card": "<b>Question:</b> {question}\n{details}<b>Answer:</b> {answer}\n<i>From tickets: {tickets}</i>",

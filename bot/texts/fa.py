@@ -391,7 +391,6 @@ FA: dict[str, str] = {
     "kb.draft.confirm": "این پیش‌نویس در تلگرام برای {name} ارسال شود؟",
     "kb.draft.sent": "✅ برای {name} ارسال و در سابقهٔ تماس‌ها ثبت شد.",
     "kb.draft.already_sent": "این پیش‌نویس قبلاً ارسال شده بود؛ دوباره فرستاده نشد.",
-    "kb.draft.send_failed": "پیام به {name} نرسید (ربات مسدود شده یا چت در دسترس نیست)؛ چیزی ثبت نشد.",
     "kb.faq.none": "پیشنهاد FAQ در انتظار بررسی نیست.",
     "kb.faq.header": "🗂 {count} پیشنهاد FAQ از تیکت‌های حل‌شده در انتظار بررسی است:",
     "kb.faq.card": "<b>پرسش:</b> {question}\n{details}<b>پاسخ:</b> {answer}\n<i>از تیکت‌های: {tickets}</i>",

@@ -9,15 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiogram import Dispatcher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
-from ai.knowledge.hub import KnowledgeHub
 from chronos.cli import app
-from chronos.knowledge_runtime import attach_knowledge, start_warm_up
 from chronos.settings import get_settings
-from tests.ai.test_knowledge_support import BAD, DOCS, kb_settings
+from tests.ai.test_knowledge_support import BAD, DOCS
 
 pytestmark = pytest.mark.slow
 
@@ -124,19 +121,3 @@ def test_ingest_tickets_and_eval(cli_env: Path) -> None:
     assert {row["mode"] for row in rows} == {"hybrid", "dense", "lexical"}
     assert all(row["recall@5"] == 1.0 for row in rows if row["split"] == "all")
     assert kb("ingest", str(cli_env / "missing"))[0] == 2
-
-
-async def test_the_dispatcher_builds_warms_and_closes_the_hub(tmp_path: Path) -> None:
-    dp = Dispatcher()
-    settings = kb_settings(tmp_path)
-    attach_knowledge(dp, settings)
-    await dp.emit_startup()
-    hub = dp.workflow_data["knowledge"]
-    assert isinstance(hub, KnowledgeHub)
-    assert hub.search("کیف پول").hits == []  # answers (lexically) before the model is in
-    start_warm_up(hub, settings).join(timeout=300)
-    assert hub.status().mode == "hybrid"
-    await dp.emit_shutdown()
-    assert "knowledge" not in dp.workflow_data
-    assert hub.closed
-    assert hub.status().mode == "lexical-only"
