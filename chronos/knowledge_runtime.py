@@ -139,7 +139,7 @@ def attach_dense(hub: KnowledgeHub, settings: Settings) -> bool:
             )
         )
         vectors = ChromaVectorStore(
-            chroma_client(settings), kb.embedding_model, embedder.dimension, fingerprint=fingerprint
+            lambda: chroma_client(settings), kb.embedding_model, embedder.dimension, fingerprint=fingerprint
         )
     except Exception as exc:  # chromadb raises many types (connection, auth, schema); all mean "no dense"
         hub.dense_failed(f"Chroma unavailable: {type(exc).__name__}: {exc}")

@@ -206,10 +206,15 @@ class KnowledgeHub:
         vector = self._embedder.embed_query(self.dense_text(query))
         return [cid for cid, _ in self._vectors.query(vector, n) if self.store.get(cid) is not None]
 
+    def refresh(self) -> None:
+        """Pick up a generation another process published (and, with it, that process's vectors)."""
+        if self.store.refresh() and self._vectors is not None:
+            self._vectors.reopen()
+
     def search(
         self, query: str, k: int = 5, mode: SearchMode = "hybrid", *, expand: bool = False
     ) -> SearchResult:
-        self.store.refresh()
+        self.refresh()
         used: SearchMode = mode if self.dense_ready else "lexical"
         n = max(self.settings.candidates, k)
         lexical: list[str] = []

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -32,6 +33,8 @@ class VectorStore(Protocol):
 
     def count(self) -> int: ...
 
+    def reopen(self) -> None: ...
+
 
 def collection_name(model: str) -> str:
     slug = _UNSAFE.sub("-", model).strip("-._")[:40] or "model"
@@ -45,18 +48,27 @@ class ChromaVectorStore:
     ``fingerprint`` names everything that shapes the vectors besides the model (the analyzer's
     glossary and glosses, instruction prefixes). A collection built under another fingerprint is
     dropped and recreated empty; the next ``chronos kb ingest`` re-embeds every chunk into it.
+
+    An embedded (``PersistentClient``) collection keeps its vector index in memory: vectors another
+    process writes become visible only to a new client, so :meth:`reopen` makes one (the hub calls
+    it when the chunk store moves to a generation written elsewhere). A lock keeps queries off a
+    client being replaced.
     """
 
-    def __init__(self, client: Any, model: str, dimension: int, *, fingerprint: str = "") -> None:
-        self._client = client
+    def __init__(
+        self, client_factory: Callable[[], Any], model: str, dimension: int, *, fingerprint: str = ""
+    ) -> None:
+        self._factory = client_factory
+        self._client = client_factory()
+        self._lock = threading.RLock()
         self.name = collection_name(model)
-        metadata = {"model": model, "dimension": dimension, "fingerprint": fingerprint}
-        self._collection = self._open(metadata)
+        self._metadata = {"model": model, "dimension": dimension, "fingerprint": fingerprint}
+        self._collection = self._open(self._metadata)
         if (self._collection.metadata or {}).get("fingerprint", "") != fingerprint:
-            client.delete_collection(self.name)
-            self._collection = self._open(metadata)
+            self._client.delete_collection(self.name)
+            self._collection = self._open(self._metadata)
         try:
-            self._batch = max(1, min(1000, int(client.get_max_batch_size())))
+            self._batch = max(1, min(1000, int(self._client.get_max_batch_size())))
         except (AttributeError, TypeError, ValueError):
             self._batch = 500
 
@@ -68,7 +80,18 @@ class ChromaVectorStore:
             metadata=metadata,
         )
 
+    def reopen(self) -> None:
+        with self._lock:
+            # Close first: Chroma shares one system per path, and a live one would be handed back.
+            self._client.close()
+            self._client = self._factory()
+            self._collection = self._open(self._metadata)
+
     def upsert(self, ids: Sequence[str], vectors: Vectors, metadatas: Sequence[dict[str, Any]]) -> None:
+        with self._lock:
+            self._upsert(ids, vectors, metadatas)
+
+    def _upsert(self, ids: Sequence[str], vectors: Vectors, metadatas: Sequence[dict[str, Any]]) -> None:
         for start in range(0, len(ids), self._batch):
             end = start + self._batch
             self._collection.upsert(
@@ -78,17 +101,19 @@ class ChromaVectorStore:
             )
 
     def delete(self, ids: Sequence[str]) -> None:
-        for start in range(0, len(ids), self._batch):
-            self._collection.delete(ids=list(ids[start : start + self._batch]))
+        with self._lock:
+            for start in range(0, len(ids), self._batch):
+                self._collection.delete(ids=list(ids[start : start + self._batch]))
 
     def query(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
         if k < 1:
             return []
-        result = self._collection.query(
-            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-            n_results=k,
-            include=["distances"],
-        )
+        with self._lock:
+            result = self._collection.query(
+                query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+                n_results=k,
+                include=["distances"],
+            )
         ids = result["ids"][0]
         distances = (result.get("distances") or [[1.0] * len(ids)])[0]
         return [(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
@@ -97,14 +122,17 @@ class ChromaVectorStore:
         found: set[str] = set()
         offset = 0
         while True:
-            page = self._collection.get(include=[], limit=5000, offset=offset)
+            with self._lock:
+                page = self._collection.get(include=[], limit=5000, offset=offset)
             found.update(page["ids"])
             if len(page["ids"]) < 5000:
                 return found
             offset += 5000
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with self._lock:
+            return int(self._collection.count())
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            self._client.close()

@@ -3,18 +3,25 @@ real embedder (loaded once per process) and embedded Chroma."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiogram import Dispatcher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
+from ai.knowledge.hub import KnowledgeHub
 from chronos.cli import app
+from chronos.knowledge_runtime import attach_dense, attach_knowledge, build_hub
 from chronos.settings import get_settings
-from tests.ai.test_knowledge_support import BAD, DOCS
+from tests.ai.test_knowledge_support import BAD, DOCS, kb_settings
 
 pytestmark = pytest.mark.slow
 
@@ -121,3 +128,45 @@ def test_ingest_tickets_and_eval(cli_env: Path) -> None:
     assert {row["mode"] for row in rows} == {"hybrid", "dense", "lexical"}
     assert all(row["recall@5"] == 1.0 for row in rows if row["split"] == "all")
     assert kb("ingest", str(cli_env / "missing"))[0] == 2
+
+
+async def test_the_dispatcher_builds_warms_and_closes_the_hub(tmp_path: Path) -> None:
+    dp = Dispatcher()
+    settings = kb_settings(tmp_path)
+    attach_knowledge(dp, settings)
+    await dp.emit_startup()
+    hub = dp.workflow_data["knowledge"]
+    assert isinstance(hub, KnowledgeHub)
+    assert hub.search("کیف پول").hits == []  # answers (lexically) before the model is in
+    for _ in range(600):  # the warm-up thread started with the dispatcher
+        if hub.dense_ready:
+            break
+        await asyncio.sleep(0.5)
+    assert hub.status().mode == "hybrid", hub.dense_error
+    await dp.emit_shutdown()
+    assert "knowledge" not in dp.workflow_data
+    assert hub.closed
+    assert hub.status().mode == "lexical-only"
+
+
+def test_a_running_hub_sees_what_another_process_ingests(cli_env: Path, database_url: str) -> None:
+    """The bot keeps its hub open while an operator runs `chronos kb ingest` in another process:
+    its next search picks up the new generation, lexical and dense (embedded Chroma reopened)."""
+    data_dir = cli_env / "data"
+    settings = kb_settings(data_dir)
+    hub = build_hub(settings)
+    assert attach_dense(hub, settings)
+    assert hub.search("کیف پول را چطور شارژ کنم", mode="dense").hits == []
+    environment = {**os.environ, "DATABASE_URL": database_url, "CHRONOS_DATA_DIR": str(data_dir)}
+    subprocess.run(  # noqa: S603  (our own interpreter and CLI, constant arguments)
+        [sys.executable, "-m", "chronos", "kb", "ingest", str(DOCS / "billing")],
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    for mode in ("dense", "lexical"):
+        result = hub.search("کیف پول را چطور شارژ کنم", k=3, mode=mode)
+        assert result.mode == mode
+        assert result.hits[0].chunk.doc_id == "wallet-topup.md", mode
+    hub.close()
