@@ -57,11 +57,11 @@ def build_dispatcher(
         arc.router,
         agents.router,
         admin.router,
+        voice.router,  # the pipeline arrives as workflow data "voice" (chronos.voice_runtime)
         call_prep.router,
         knowledge.router,  # /ask /fix /faq; the hub arrives as workflow data "knowledge"
         knowledge_draft.router,  # /draft
         feedback.router,
-        voice.router,  # the pipeline arrives as workflow data "voice" (chronos.voice_runtime)
         fallback.router,  # last: strangers, unknown commands, stale buttons
     )
     return dp

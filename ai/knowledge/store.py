@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,7 @@ class ChunkStore:
         self._by_doc: dict[str, list[str]] = {}
         self.lexical = LexicalIndex.build([], [])
         self._manifest_mtime: float | None = None
+        self._reload = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True)
         self.refresh(force=True)
 
@@ -87,6 +89,10 @@ class ChunkStore:
 
     def refresh(self, *, force: bool = False) -> bool:
         """Reload when another writer published a new generation; True if anything changed."""
+        with self._reload:
+            return self._refresh(force=force)
+
+    def _refresh(self, *, force: bool) -> bool:
         try:
             mtime = (self.directory / MANIFEST).stat().st_mtime
         except FileNotFoundError:

@@ -10,6 +10,7 @@ idempotent per version and logged as an interaction on the representative.
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -262,7 +263,11 @@ async def send(
         sent = await bot.send_message(chat_id, text, parse_mode=None)
         return sent.message_id
 
-    result = await knowledge_assist.send_draft(uow, callback_data.id, sender, identity.actor)
     rep_name = await knowledge_assist.draft_recipient(uow, callback_data.id)
+    try:
+        result = await knowledge_assist.send_draft(uow, callback_data.id, sender, identity.actor)
+    except (TelegramForbiddenError, TelegramBadRequest):  # blocked the bot or chat gone: nothing logged
+        await keyboards.advance(callback, texts.t("kb.draft.send_failed", name=esc(rep_name)))
+        return
     key = "kb.draft.sent" if result.created else "kb.draft.already_sent"
     await keyboards.advance(callback, texts.t(key, name=esc(rep_name)))

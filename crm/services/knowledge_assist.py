@@ -3,8 +3,8 @@ their outputs goes through the generic :mod:`crm.services.feedback`.
 
 Every AI output is stored as an ``ai_suggestion`` with its engine, prompt id and version, fallback
 reason and evidence (the cited document ids), so feedback and audits can use it. Sending a draft is
-claimed by inserting its interaction first (unique per draft), then sent, then committed: a second
-press finds the claim and sends nothing, and a failed send rolls the claim back.
+claimed by inserting its interaction first (unique per draft, inside a savepoint), then sent, then
+committed: a second press finds the claim and sends nothing, and a failed send rolls the claim back.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from crm.errors import NotFound, ValidationFailed
 from crm.models import AISuggestion, CrtAgent, Interaction, Representative
 from crm.schemas.knowledge import AnswerDTO, DiagnosisDTO, DraftDTO, DraftSentDTO
 from crm.schemas.types import Actor
+from crm.services import sentiment
 
 Sender = Callable[[int, str], Awaitable[int]]
 """Sends text to a Telegram chat id and returns the message id (the bot's ``send_message``)."""
@@ -202,23 +203,29 @@ async def send_draft(uow: UnitOfWork, suggestion_id: int, sender: Sender, actor:
     if rep.telegram_user_id is None:
         raise ValidationFailed("the representative has no linked Telegram account", rep_id=rep.id)
     key = f"draft:{suggestion_id}"
-    claimed = await uow.session.scalar(
-        insert(Interaction)
-        .values(
-            representative_id=rep.id,
-            agent_id=actor.id,
-            channel=Channel.TELEGRAM.value,
-            direction=Direction.OUTBOUND.value,
-            occurred_at=dt.datetime.now(dt.UTC),
-            body=current.text,
-            summary=current.text.split("\n", 1)[0][:200],
-            ai_suggestion_id=row.id,
-            source=DRAFT_SOURCE,
-            idempotency_key=key,
+    # A savepoint: if Telegram refuses the message, the claim is undone and nothing is logged, while
+    # the rest of the caller's transaction (the bot's update claim) stays intact.
+    async with uow.session.begin_nested():
+        claimed = await uow.session.scalar(
+            insert(Interaction)
+            .values(
+                representative_id=rep.id,
+                agent_id=actor.id,
+                channel=Channel.TELEGRAM.value,
+                direction=Direction.OUTBOUND.value,
+                occurred_at=dt.datetime.now(dt.UTC),
+                body=current.text,
+                summary=current.text.split("\n", 1)[0][:200],
+                ai_suggestion_id=row.id,
+                source=DRAFT_SOURCE,
+                idempotency_key=key,
+                **sentiment.columns_for(current.text, None),
+            )
+            .on_conflict_do_nothing(index_elements=["source", "idempotency_key"])
+            .returning(Interaction.id)
         )
-        .on_conflict_do_nothing(index_elements=["source", "idempotency_key"])
-        .returning(Interaction.id)
-    )
+        if claimed is not None:
+            await sender(rep.telegram_user_id, current.text)
     if claimed is None:
         existing = await uow.session.scalar(
             select(Interaction.id).where(
@@ -226,7 +233,6 @@ async def send_draft(uow: UnitOfWork, suggestion_id: int, sender: Sender, actor:
             )
         )
         return DraftSentDTO(interaction_id=int(existing or 0), rep_id=rep.id, created=False)
-    await sender(rep.telegram_user_id, current.text)
     audit.record(uow.session, actor, "draft.sent", "interaction", claimed, after={"suggestion_id": row.id})
     await uow.commit()
     return DraftSentDTO(interaction_id=claimed, rep_id=rep.id, created=True)

@@ -176,6 +176,7 @@ async def test_draft_flow_revise_and_send_to_the_representative(harness: BotHarn
         assert [(i.representative_id, i.agent_id, i.channel, i.ai_suggestion_id) for i in logged] == [
             (rep.id, agent_id, "telegram", shorter["id"])
         ]
+        assert logged[0].sentiment_label is not None  # scored in the sending transaction, not by a backfill
     again = await harness.press(
         user, confirm, KnowledgeAction(action="confirm", id=shorter["id"]).pack(), check=False
     )
@@ -241,3 +242,33 @@ async def test_supervisor_approves_ticket_faq_in_the_bot(
         assert row.status == "active"
     stale = alerts(await harness.press(supervisor, card, approve, check=False))
     assert stale
+
+
+@pytest.mark.usefixtures("kb")
+async def test_draft_to_a_representative_who_blocked_the_bot_logs_nothing(
+    harness: BotHarness, db: UnitOfWork
+) -> None:
+    user, _ = await _agent(db, harness)
+    async with db:
+        rep = await make_rep(db, name="مینا کاظمی", telegram_user_id=7_430_002)
+    harness.emulator.user(7_430_002, "Mina")
+    harness.emulator.block_chat(7_430_002)
+    try:
+        await harness.text(user, "/draft")
+        await harness.press(user, harness.last(user), Choice(field="kb_kind", value="telegram").pack())
+        await harness.text(user, rep.code)
+        await harness.text(user, "پیگیری رضایت از سرویس")
+        await harness.press(user, harness.last(user), Choice(field="kb_tone", value="warm").pack())
+        draft = await _newest(db, "draft")
+        await harness.press(user, harness.last(user), KnowledgeAction(action="send", id=draft["id"]).pack())
+        await harness.press(
+            user, harness.last(user), KnowledgeAction(action="confirm", id=draft["id"]).pack()
+        )
+        assert "نرسید" in harness.last(user).text
+        async with db:
+            logged = (
+                await db.session.scalars(select(Interaction).where(Interaction.source == "kb_draft"))
+            ).all()
+            assert logged == []
+    finally:
+        harness.emulator.unblock_chat(7_430_002)
