@@ -18,7 +18,7 @@ from aiogram.types import Message
 
 from bench.support import scratch_database, summarize_ms
 from bot.dispatcher import build_dispatcher
-from chronos.botapp import build_bot
+from bot.sender import build_bot
 from chronos.emulators import TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
 from chronos.settings import BotSettings

@@ -31,7 +31,7 @@ from ai.stt.models import resolve_model
 from ai.text.persian import fold
 from bench.support import scratch_database
 from bot.dispatcher import build_dispatcher
-from chronos.botapp import build_bot
+from bot.sender import build_bot
 from chronos.emulators import TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
 from chronos.settings import Settings, WhisperSettings

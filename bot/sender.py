@@ -3,6 +3,7 @@
 * :class:`RetryAfterMiddleware` sits on the bot's HTTP session: every API call that gets a 429
   waits ``retry_after`` and tries again, a bounded number of times.
 * :func:`send_long` splits text over 4096 characters at line breaks.
+* :func:`build_bot` is the one way to make a ``Bot``: every process that talks to Telegram uses it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import logging
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
@@ -87,3 +92,11 @@ async def send_long(
         markup = reply_markup if index == len(parts) - 1 else None
         sent.append(await bot.send_message(chat_id, part, reply_markup=markup))
     return sent
+
+
+def build_bot(token: str, *, api_server: str | None = None, send_retries: int = 3) -> Bot:
+    """The Bot over real HTTP (Telegram, or a local Bot API server), with both middlewares."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_server)) if api_server else AiohttpSession()
+    session.middleware(PinResponseModels())
+    session.middleware(RetryAfterMiddleware(retries=send_retries))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -4,19 +4,14 @@ its dispatcher, shared by `chronos bot`, the offline console and the tests."""
 from __future__ import annotations
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.dispatcher import build_dispatcher
-from bot.sender import PinResponseModels, RetryAfterMiddleware
 from chronos.knowledge_runtime import attach_knowledge
+from chronos.nudge_runtime import nudge_policy
 from chronos.runtime import Runtime
-from chronos.scheduler import nudge_policy
 from chronos.voice_runtime import attach_voice
 from crm.services import agents
 
@@ -29,13 +24,6 @@ BOT_COMMANDS_FA = [
     BotCommand(command="lang", description="تغییر زبان"),
     BotCommand(command="cancel", description="انصراف"),
 ]
-
-
-def build_bot(token: str, *, api_server: str | None = None, send_retries: int = 3) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_server)) if api_server else AiohttpSession()
-    session.middleware(PinResponseModels())
-    session.middleware(RetryAfterMiddleware(retries=send_retries))
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
 def build_app_dispatcher(runtime: Runtime) -> Dispatcher:

@@ -17,7 +17,8 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import select
 
-from chronos.botapp import build_app_dispatcher, build_bot, ensure_admins_and_commands
+from bot.sender import build_bot
+from chronos.botapp import build_app_dispatcher, ensure_admins_and_commands
 from chronos.emulators import EmulatedUser, RecordedCall, StoredMessage, TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
 from chronos.runtime import Runtime

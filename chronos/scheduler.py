@@ -21,14 +21,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ai.nudges.send_window import SendWindow
 from ai.text.calendar import TEHRAN
 from chronos.database import to_sync_url
+from chronos.nudge_runtime import campaign_drafter, card_announcer, dispatch_config, nudge_policy
 from chronos.runtime import Runtime
 from chronos.settings import Settings
-from crm.schemas.nudges import NudgePolicy
 from jobs import nudges as nudge_jobs
-from jobs.nudge_dispatch import DispatchConfig, Dispatcher
+from jobs.nudge_dispatch import Dispatcher
 from jobs.telegram_sender import BotApiSender
 
 log = logging.getLogger(__name__)
@@ -40,32 +39,6 @@ LOCK_CHECK_S = 10.0
 
 class LockLost(RuntimeError):
     """The advisory lock's connection failed; another scheduler may take over."""
-
-
-def nudge_policy(settings: Settings) -> NudgePolicy:
-    nudge = settings.nudge
-    window = SendWindow(
-        quiet_start_hour=nudge.quiet_start_hour,
-        quiet_end_hour=nudge.quiet_end_hour,
-        skip_fridays=nudge.skip_fridays,
-        skip_mourning=nudge.skip_mourning_days,
-        extra_blocked=frozenset(nudge.extra_blocked_dates),
-    )
-    return NudgePolicy(
-        window=window,
-        global_rate_per_s=nudge.global_rate_per_s,
-        per_chat_interval_s=nudge.per_chat_interval_s,
-        max_attempts=nudge.max_attempts,
-        min_days_between=nudge.min_days_between,
-    )
-
-
-def dispatch_config(settings: Settings) -> DispatchConfig:
-    return DispatchConfig(
-        policy=nudge_policy(settings),
-        max_in_flight=settings.nudge.max_in_flight,
-        poll_interval_s=settings.nudge.poll_interval_s,
-    )
 
 
 def build_scheduler(database_url: str) -> AsyncIOScheduler:
@@ -138,37 +111,56 @@ async def _watch_lock(conn: AsyncConnection, stop: asyncio.Event) -> None:
 async def run_scheduler(runtime: Runtime, stop: asyncio.Event, *, wait_for_lock: bool = True) -> None:
     """Run until ``stop``: the job store scheduler and, when a bot token is set, the dispatcher."""
     settings = runtime.settings
-    async with single_instance(runtime.engine, wait=wait_for_lock) as lock:
+    async with (
+        single_instance(runtime.engine, wait=wait_for_lock) as lock,
+        card_announcer(settings, runtime.session_factory) as announce,
+    ):
         log.info("scheduler active (advisory lock %#x)", LOCK_KEY)
         scheduler = build_scheduler(runtime.database_url)
-        nudge_jobs.configure(
-            nudge_jobs.JobContext(runtime.session_factory, nudge_policy(settings), scheduler=scheduler)
-        )
-        register_jobs(scheduler, settings)
-        scheduler.start()
-        tasks: list[asyncio.Task[Any]] = [asyncio.create_task(_watch_lock(lock, stop))]
-        http = aiohttp.ClientSession()
-        try:
-            await nudge_jobs.sync_campaigns()
-            if settings.bot.token is not None:
-                sender = BotApiSender(
-                    http,
-                    settings.bot.token.get_secret_value(),
-                    base_url=settings.bot.api_server,
-                    timeout_s=settings.nudge.send_timeout_s,
+        with campaign_drafter(settings, runtime.gateway) as drafter:
+            nudge_jobs.configure(
+                nudge_jobs.JobContext(
+                    runtime.session_factory,
+                    nudge_policy(settings),
+                    scheduler=scheduler,
+                    drafter_factory=drafter,
+                    announce=announce,
                 )
-                dispatcher = Dispatcher(runtime.session_factory, sender, dispatch_config(settings))
-                tasks.append(asyncio.create_task(dispatcher.run(stop)))
-            else:
-                log.warning("BOT_TOKEN is not set: campaigns are scheduled but nothing is sent")
-            await stop.wait()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        finally:
-            stop.set()
-            for task in tasks:
-                task.cancel()
-            scheduler.shutdown(wait=False)
-            nudge_jobs.configure(None)
-            await http.close()
+            )
+            try:
+                await _run_jobs(runtime, scheduler, lock, stop)
+            finally:
+                nudge_jobs.configure(None)
+
+
+async def _run_jobs(
+    runtime: Runtime, scheduler: AsyncIOScheduler, lock: AsyncConnection, stop: asyncio.Event
+) -> None:
+    settings = runtime.settings
+    register_jobs(scheduler, settings)
+    scheduler.start()
+    tasks: list[asyncio.Task[Any]] = [asyncio.create_task(_watch_lock(lock, stop))]
+    http = aiohttp.ClientSession()
+    try:
+        await nudge_jobs.sync_campaigns()
+        if settings.bot.token is not None:
+            sender = BotApiSender(
+                http,
+                settings.bot.token.get_secret_value(),
+                base_url=settings.bot.api_server,
+                timeout_s=settings.nudge.send_timeout_s,
+            )
+            dispatcher = Dispatcher(runtime.session_factory, sender, dispatch_config(settings))
+            tasks.append(asyncio.create_task(dispatcher.run(stop)))
+        else:
+            log.warning("BOT_TOKEN is not set: campaigns are scheduled but nothing is sent")
+        await stop.wait()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        scheduler.shutdown(wait=False)
+        await http.close()

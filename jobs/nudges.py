@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ class JobContext:
     scheduler: Any = None
     """The running APScheduler instance (adds and removes per-campaign start jobs)."""
     drafter_factory: DrafterFactory = offline_drafter
+    announce: Callable[[int], Awaitable[object]] | None = None
+    """Pushes a submitted campaign's approval card to the supervisors (None without a bot token)."""
 
 
 _context: JobContext | None = None
@@ -127,4 +130,10 @@ async def auto_draft() -> None:
                 now=now,
             )
         except DomainError as exc:
+            # Cancelled with the reason (kept for the record), so next week's run is not blocked by it.
             log.info("auto-draft: %s", exc)
+            await uow.rollback()
+            await nudges.cancel(uow, campaign.id, Actor.system(), reason=str(exc))
+            return
+    if ctx.announce is not None:
+        await ctx.announce(campaign.id)

@@ -20,6 +20,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from ai.knowledge.hub import KnowledgeHub
+from ai.llm import LLMGateway
+from ai.nudges.knowledge import HubLookup
 from ai.text.calendar import format_date
 from bot.callbacks import CampaignAction, RepReply
 from bot.filters import IsAgent
@@ -32,6 +35,7 @@ from crm.errors import DomainError, InvalidTransition, NotFound, PermissionDenie
 from crm.schemas.nudges import CampaignCard, NudgePolicy
 from crm.services import nudge_replies, nudge_results, nudges
 from crm.services.access import Identity
+from crm.services.nudge_drafting import drafter_factory
 from crm.services.nudges import StaleRevision, TemplateRefused
 
 log = logging.getLogger(__name__)
@@ -310,6 +314,8 @@ async def edit_template(
     state: FSMContext,
     bot: Bot,
     nudge_policy: NudgePolicy | None = None,
+    gateway: LLMGateway | None = None,
+    knowledge: KnowledgeHub | None = None,
 ) -> None:
     template = message.text or ""
     if len(template) > MAX_TEMPLATE_CHARS:
@@ -317,7 +323,10 @@ async def edit_template(
         return
     data = await state.get_data()
     try:
-        campaign = await nudges.edit_template(uow, data["campaign_id"], template, identity.actor)
+        drafter = drafter_factory(gateway, HubLookup(knowledge) if knowledge is not None else None)
+        campaign = await nudges.edit_template(
+            uow, data["campaign_id"], template, identity.actor, drafter_factory=drafter
+        )
     except TemplateRefused as exc:
         found = exc.params.get("problems")
         problems = "\n".join(f"• {esc(p)}" for p in (found if isinstance(found, list) else [str(exc)]))

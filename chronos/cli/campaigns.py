@@ -6,15 +6,17 @@ Approval is deliberately not here: only a supervisor approves, with the buttons 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from ai.text.calendar import format_date, parse_jalali
+from bot.announce import Announcement
 from chronos.cli.common import console, print_json, run
+from chronos.nudge_runtime import campaign_drafter, card_announcer, nudge_policy
 from chronos.runtime import open_runtime
-from chronos.scheduler import nudge_policy
 from chronos.terminal import rtl
 from crm.schemas.nudges import (
     AudienceRules,
@@ -121,21 +123,42 @@ def create(
 
 @app.command()
 def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Select the audience and draft the messages; supervisors then approve in the bot."""
+    """Select the audience and draft the messages; the approval card goes to the supervisors."""
 
-    async def _go() -> CampaignDTO:
-        async with open_runtime() as rt, rt.uow() as uow:
-            return await nudges.submit(uow, campaign_id, Actor.cli(), policy=nudge_policy(rt.settings))
+    async def _go() -> tuple[CampaignDTO, Announcement | None]:
+        async with open_runtime() as rt:
+            with campaign_drafter(rt.settings, rt.gateway) as drafter:
+                async with rt.uow() as uow:
+                    campaign = await nudges.submit(
+                        uow,
+                        campaign_id,
+                        Actor.cli(),
+                        policy=nudge_policy(rt.settings),
+                        drafter_factory=drafter,
+                    )
+            async with card_announcer(rt.settings, rt.session_factory) as announce:
+                return campaign, (await announce(campaign.id) if announce else None)
 
-    campaign = run(_go)
+    campaign, announced = run(_go)
     if as_json:
-        print_json(campaign)
+        print_json({**campaign.model_dump(mode="json"), "announcement": announced and asdict(announced)})
         return
     stats = campaign.audience_stats
     console.print(
         f"campaign #{campaign.id} awaits approval: {stats.get('audience')} messages drafted "
         f"({campaign.engine}); excluded {stats.get('excluded')}"
     )
+    if announced is None:
+        console.print("BOT_TOKEN is not set: supervisors open the approval card with /campaigns")
+    else:
+        console.print(
+            f"approval card sent to {announced.notified} supervisor(s)"
+            + (
+                f"; {announced.unreachable} unreachable (they can use /campaigns)"
+                if announced.unreachable
+                else ""
+            )
+        )
 
 
 @app.command()

@@ -8,10 +8,10 @@ import datetime as dt
 import typer
 from aiohttp import web
 
+from bot.sender import build_bot
 from chronos.botapp import (
     WEBHOOK_PATH,
     build_app_dispatcher,
-    build_bot,
     build_webhook_app,
     ensure_admins_and_commands,
     run_polling,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, insert, select, update
 
-from ai.nudges.drafting import NudgeDrafter, Recipient
+from ai.llm import LLMGateway
+from ai.nudges.drafting import Draft, KnowledgeLookup, NudgeDrafter, Recipient
 from ai.nudges.templates import NudgeTemplate
 from crm.db import UnitOfWork
 from crm.enums import NudgeMessageStatus
@@ -15,10 +17,45 @@ from crm.models import NudgeMessage, Representative
 from crm.schemas.nudges import AudienceMember, NudgePolicy
 
 DrafterFactory = Callable[[NudgeTemplate, str], NudgeDrafter]
+DRAFT_CONCURRENCY = 8
+"""Messages drafted at once (LLM calls in flight; the gateway's own rate limit still applies)."""
 
 
-def offline_drafter(template: NudgeTemplate, purpose: str) -> NudgeDrafter:
-    return NudgeDrafter(template, purpose)
+def drafter_factory(
+    gateway: LLMGateway | None = None, knowledge: KnowledgeLookup | None = None
+) -> DrafterFactory:
+    """Drafters that use the LLM when ``gateway`` is configured and suggest ``knowledge`` items."""
+
+    def build(template: NudgeTemplate, purpose: str) -> NudgeDrafter:
+        return NudgeDrafter(template, purpose, gateway=gateway, knowledge=knowledge)
+
+    return build
+
+
+offline_drafter: DrafterFactory = drafter_factory()
+
+
+async def _draft_all(drafter: NudgeDrafter, recipients: Sequence[Recipient]) -> list[Draft]:
+    limit = asyncio.Semaphore(DRAFT_CONCURRENCY)
+
+    async def one(recipient: Recipient) -> Draft:
+        async with limit:
+            return await drafter.draft(recipient)
+
+    return list(await asyncio.gather(*(one(recipient) for recipient in recipients)))
+
+
+def _draft_meta(draft: Draft, topic: str | None) -> dict[str, object]:
+    """How a message was written (engine, prompt, fallback, what personalised it), kept on its row."""
+    return {
+        "engine": draft.engine,
+        "prompt_id": draft.prompt_id,
+        "prompt_version": draft.prompt_version,
+        "fallback_reason": draft.fallback_reason,
+        "topic": topic if draft.used_topic else None,
+        "topic_seen": topic,
+        "knowledge_id": draft.knowledge_id,
+    }
 
 
 async def draft_rows(
@@ -31,10 +68,10 @@ async def draft_rows(
 ) -> list[str]:
     """Insert one pending row per member with its personalised text and planned time; returns the
     engines that wrote them."""
+    drafts = await _draft_all(drafter, [Recipient(name=m.full_name, topic=m.topic) for m in members])
     engines = []
     rows = []
-    for member in members:
-        draft = await drafter.draft(Recipient(name=member.full_name, topic=member.topic))
+    for member, draft in zip(members, drafts, strict=True):
         engines.append(draft.engine)
         rows.append(
             {
@@ -44,13 +81,7 @@ async def draft_rows(
                 "body": draft.text,
                 "not_before": policy.window.place(start, member.best_hour, member.representative_id % 30),
                 "meta": {
-                    "engine": draft.engine,
-                    "prompt_id": draft.prompt_id,
-                    "prompt_version": draft.prompt_version,
-                    "fallback_reason": draft.fallback_reason,
-                    "topic": member.topic if draft.used_topic else None,
-                    "topic_seen": member.topic,
-                    "knowledge_id": draft.knowledge_id,
+                    **_draft_meta(draft, member.topic),
                     "best_hour": member.best_hour,
                     "score": member.score,
                 },
@@ -73,11 +104,12 @@ async def redraft_pending(uow: UnitOfWork, campaign_id: int, drafter: NudgeDraft
             )
         )
     ).all()
+    topics = [(row.meta or {}).get("topic_seen") for row in rows]
+    recipients = [Recipient(name=row.full_name, topic=topic) for row, topic in zip(rows, topics, strict=True)]
     engines = []
-    for row in rows:
-        draft = await drafter.draft(Recipient(name=row.full_name, topic=(row.meta or {}).get("topic_seen")))
+    for row, topic, draft in zip(rows, topics, await _draft_all(drafter, recipients), strict=True):
         engines.append(draft.engine)
-        meta = {**(row.meta or {}), "engine": draft.engine, "fallback_reason": draft.fallback_reason}
+        meta = {**(row.meta or {}), **_draft_meta(draft, topic)}
         await uow.session.execute(
             update(NudgeMessage).where(NudgeMessage.id == row.id).values(body=draft.text, meta=meta)
         )

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -146,10 +147,11 @@ async def submit(
 
 
 def _engine_summary(engines: list[str]) -> str:
-    counts: dict[str, int] = {}
-    for engine in engines:
-        counts[engine] = counts.get(engine, 0) + 1
-    return max(counts, key=lambda name: counts[name])[:64] if counts else "offline"
+    """Which engines wrote the messages, most used first: "grok-3 ×48, offline ×2" (the card shows it)."""
+    counts = Counter(engines)
+    if len(counts) <= 1:
+        return next(iter(counts), "offline")[:64]
+    return ", ".join(f"{name} ×{n}" for name, n in counts.most_common())[:64]
 
 
 async def approve(

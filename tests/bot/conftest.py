@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.dispatcher import build_dispatcher
-from chronos.botapp import build_bot
+from bot.sender import build_bot
 from chronos.emulators import TelegramEmulator
 from chronos.runtime import build_gateway
 from chronos.settings import load_settings

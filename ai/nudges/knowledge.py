@@ -1,0 +1,24 @@
+"""The knowledge hub as a :class:`~ai.nudges.drafting.KnowledgeLookup`: the best document for a
+representative's recent topic, offered only when retrieval is confident about it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ai.knowledge.hub import KnowledgeHub
+from ai.nudges.drafting import KnowledgeItem
+
+
+class HubLookup:
+    def __init__(self, hub: KnowledgeHub) -> None:
+        self._hub = hub
+        # Many representatives of one campaign share a topic; each is searched once per lookup.
+        self._seen: dict[str, KnowledgeItem | None] = {}
+
+    async def suggest(self, topic: str) -> KnowledgeItem | None:
+        if topic not in self._seen:
+            result = await asyncio.to_thread(self._hub.search, topic, 1, "hybrid")
+            confident = result.hits and result.confidence >= self._hub.settings.min_confidence
+            chunk = result.hits[0].chunk if confident else None
+            self._seen[topic] = KnowledgeItem(id=chunk.doc_id, title=chunk.title) if chunk else None
+        return self._seen[topic]
