@@ -13,6 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from ai.text.persian import normalize
 from bot.callbacks import AgentAdmin, Cancel, Choice, RepAction, TicketAction
 from bot.texts import Texts
 from crm.enums import TICKET_TRANSITIONS, AgentRole, TicketStatus
@@ -169,6 +170,20 @@ async def retire(bot: Bot, chat_id: int, prompt_id: object) -> None:
     if isinstance(prompt_id, int):
         with contextlib.suppress(TelegramBadRequest):
             await bot.edit_message_reply_markup(chat_id=chat_id, message_id=prompt_id, reply_markup=None)
+
+
+async def step_text(message: Message, texts: Texts, limit: int, *, required: bool = False) -> str | None:
+    """A typed answer to a flow step, or None after telling the user why it cannot be used: longer
+    than ``limit`` characters, or (when ``required``) nothing left after normalisation. The step stays,
+    so the user simply sends again."""
+    text = message.text or ""
+    if len(text) > limit:
+        await message.answer(texts.t("error.too_long", limit=limit))
+        return None
+    if required and not normalize(text):
+        await message.answer(texts.t("error.expected_text"))
+        return None
+    return text
 
 
 @contextlib.asynccontextmanager

@@ -161,13 +161,10 @@ async def add_telegram_id(
 
 @router.message(AddAgent.name, F.text & ~F.text.startswith("/"), ADMIN)
 async def add_name(message: Message, texts: Texts, state: FSMContext, bot: Bot) -> None:
-    name = normalize(message.text or "")
-    if len(name) > MAX_NAME_CHARS:
-        await message.answer(texts.t("error.too_long", limit=MAX_NAME_CHARS))
+    typed = await keyboards.step_text(message, texts, MAX_NAME_CHARS, required=True)
+    if typed is None:
         return
-    if not name:
-        await message.answer(texts.t("error.expected_text"))
-        return
+    name = normalize(typed)
     await keyboards.retire(bot, message.chat.id, (await state.get_data()).get(keyboards.PROMPT))
     await state.update_data({"name": name})
     await state.set_state(AddAgent.role)

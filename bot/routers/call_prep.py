@@ -181,9 +181,8 @@ async def pick_outcome(
 async def write_note(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext, bot: Bot
 ) -> None:
-    note = message.text or ""
-    if len(note) > call_prep.MAX_NOTE_CHARS:
-        await message.answer(texts.t("error.too_long", limit=call_prep.MAX_NOTE_CHARS))
+    note = await keyboards.step_text(message, texts, call_prep.MAX_NOTE_CHARS)
+    if note is None:
         return
     data = await state.get_data()
     outcome = await _save_outcome(uow, identity, state, data, note, f"{message.chat.id}:{message.message_id}")

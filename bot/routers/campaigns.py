@@ -24,6 +24,7 @@ from ai.knowledge.hub import KnowledgeHub
 from ai.llm import LLMGateway
 from ai.nudges.knowledge import HubLookup
 from ai.text.calendar import format_date
+from bot import keyboards
 from bot.callbacks import CampaignAction, RepReply
 from bot.filters import IsAgent
 from bot.render import esc
@@ -291,10 +292,10 @@ async def ask_reason_or_template(
 async def reject_with_reason(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext
 ) -> None:
-    reason = (message.text or "").strip()
-    if len(reason) > MAX_REASON_CHARS:
-        await message.answer(texts.t("error.too_long", limit=MAX_REASON_CHARS))
+    typed = await keyboards.step_text(message, texts, MAX_REASON_CHARS)
+    if typed is None:
         return
+    reason = typed.strip()
     data = await state.get_data()
     await state.clear()
     try:
@@ -317,9 +318,8 @@ async def edit_template(
     gateway: LLMGateway | None = None,
     knowledge: KnowledgeHub | None = None,
 ) -> None:
-    template = message.text or ""
-    if len(template) > MAX_TEMPLATE_CHARS:
-        await message.answer(texts.t("error.too_long", limit=MAX_TEMPLATE_CHARS))
+    template = await keyboards.step_text(message, texts, MAX_TEMPLATE_CHARS)
+    if template is None:
         return
     data = await state.get_data()
     try:
@@ -375,10 +375,10 @@ async def send_answer(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext, bot: Bot
 ) -> None:
     assert identity.agent is not None
-    body = (message.text or "").strip()
-    if len(body) > MAX_ANSWER_CHARS:
-        await message.answer(texts.t("error.too_long", limit=MAX_ANSWER_CHARS))
+    typed = await keyboards.step_text(message, texts, MAX_ANSWER_CHARS)
+    if typed is None:
         return
+    body = typed.strip()
     rep_id = int((await state.get_data())["rep_id"])
     await state.clear()
     rep = await nudge_replies.answer_target(uow, rep_id)

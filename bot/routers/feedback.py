@@ -108,9 +108,8 @@ async def comment(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext, bot: Bot
 ) -> None:
     assert identity.agent is not None
-    text = message.text or ""
-    if len(text) > feedback.MAX_COMMENT_CHARS:
-        await message.answer(texts.t("error.too_long", limit=feedback.MAX_COMMENT_CHARS))
+    text = await keyboards.step_text(message, texts, feedback.MAX_COMMENT_CHARS)
+    if text is None:
         return
     data = await state.get_data()
     async with keyboards.final_step(state):

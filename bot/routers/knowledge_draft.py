@@ -165,10 +165,10 @@ async def pick_rep(
 
 @router.message(DraftStates.goal, TEXT)
 async def goal(message: Message, texts: Texts, state: FSMContext, bot: Bot) -> None:
-    text = " ".join((message.text or "").split())
-    if len(text) > MAX_GOAL_CHARS:
-        await message.answer(texts.t("error.too_long", limit=MAX_GOAL_CHARS))
+    typed = await keyboards.step_text(message, texts, MAX_GOAL_CHARS)
+    if typed is None:
         return
+    text = " ".join(typed.split())
     await keyboards.retire(bot, message.chat.id, (await state.get_data()).get(keyboards.PROMPT))
     await state.update_data({"goal": text})
     await state.set_state(DraftStates.tone)

@@ -127,14 +127,10 @@ async def pick_priority(
 async def describe(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext, bot: Bot
 ) -> None:
-    raw = message.text or ""
-    if len(raw) > MAX_DESCRIPTION_CHARS:
-        await message.answer(texts.t("error.too_long", limit=MAX_DESCRIPTION_CHARS))
+    raw = await keyboards.step_text(message, texts, MAX_DESCRIPTION_CHARS, required=True)
+    if raw is None:
         return
     text = normalize(raw)
-    if not text:
-        await message.answer(texts.t("error.expected_text"))
-        return
     subject, description = split_description(text)
     data = await state.get_data()
     async with keyboards.final_step(state):
@@ -224,12 +220,8 @@ async def begin_comment(
 async def write_comment(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext, bot: Bot
 ) -> None:
-    body = message.text or ""
-    if len(body) > MAX_COMMENT_CHARS:
-        await message.answer(texts.t("error.too_long", limit=MAX_COMMENT_CHARS))
-        return
-    if not normalize(body):
-        await message.answer(texts.t("error.expected_text"))
+    body = await keyboards.step_text(message, texts, MAX_COMMENT_CHARS, required=True)
+    if body is None:
         return
     data = await state.get_data()
     async with keyboards.final_step(state):
@@ -268,12 +260,8 @@ async def begin_resolve(
 async def write_resolution(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext, bot: Bot
 ) -> None:
-    text = message.text or ""
-    if len(text) > MAX_RESOLUTION_CHARS:
-        await message.answer(texts.t("error.too_long", limit=MAX_RESOLUTION_CHARS))
-        return
-    if not normalize(text):
-        await message.answer(texts.t("error.expected_text"))
+    text = await keyboards.step_text(message, texts, MAX_RESOLUTION_CHARS, required=True)
+    if text is None:
         return
     data = await state.get_data()
     async with keyboards.final_step(state):

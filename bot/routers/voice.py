@@ -216,9 +216,8 @@ async def correction(
     voice: VoicePipeline | None = None,
 ) -> None:
     assert identity.agent is not None
-    text = message.text or ""
-    if len(text) > voice_review.MAX_CORRECTION_CHARS:
-        await message.answer(texts.t("error.too_long", limit=voice_review.MAX_CORRECTION_CHARS))
+    text = await keyboards.step_text(message, texts, voice_review.MAX_CORRECTION_CHARS)
+    if text is None:
         return
     data = await state.get_data()
     async with keyboards.final_step(state):
