@@ -9,13 +9,12 @@ pitch is made at all; the tolerance errs on the side of restraint.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Final, Literal
 
 import jdatetime
 
-from ai.text.calendar import TEHRAN
+from ai.text.calendar import TEHRAN, hijri
 
 OccasionKey = Literal[
     "nowruz_holiday",
@@ -29,8 +28,6 @@ OccasionKey = Literal[
     "thursday_afternoon",
 ]
 
-_ISLAMIC_EPOCH: Final = 1948439.5  # Julian day of 1 Muharram 1 AH (civil epoch)
-_ORDINAL_TO_JD: Final = 1721424.5  # date.toordinal() + this = Julian day at midnight
 LOOKAHEAD_DAYS: Final = 3
 
 
@@ -41,18 +38,6 @@ class Occasion:
     days_away: int  # 0 = today
     approximate: bool = False  # lunar date, ±1 day
     no_sales: bool = False  # no sales or upgrade pitch on this day
-
-
-def _islamic_to_jd(year: int, month: int, day: int) -> float:
-    return day + math.ceil(29.5 * (month - 1)) + (year - 1) * 354 + (3 + 11 * year) // 30 + _ISLAMIC_EPOCH - 1
-
-
-def hijri(day: dt.date) -> tuple[int, int, int]:
-    """(year, month, day) in the tabular Islamic calendar; within a day of Iran's official one."""
-    jd = day.toordinal() + _ORDINAL_TO_JD
-    year = math.floor((30 * (jd - _ISLAMIC_EPOCH) + 10646) / 10631)
-    month = min(12, math.ceil((jd - (29 + _islamic_to_jd(year, 1, 1))) / 29.5) + 1)
-    return year, month, int(jd - _islamic_to_jd(year, month, 1) + 1)
 
 
 def _on(day: dt.date, offset: int) -> list[Occasion]:

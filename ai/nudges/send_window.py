@@ -11,12 +11,11 @@ blocked together with the day before and the day after; operators can add exact 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from ai.text.calendar import TEHRAN
+from ai.text.calendar import TEHRAN, hijri, islamic_to_date
 
 # (Hijri month, day, name). Day 30 of Safar means "the last day of Safar" (29 in short years).
 MOURNING_DAYS: tuple[tuple[int, int, str], ...] = (
@@ -31,33 +30,20 @@ MOURNING_DAYS: tuple[tuple[int, int, str], ...] = (
     (9, 21, "Martyrdom of Imam Ali"),
     (10, 25, "Martyrdom of Imam Sadiq"),
 )
-_ISLAMIC_EPOCH_JD = 1948439.5
-_ORDINAL_OFFSET_JD = 1721424.5  # date.fromordinal(1) is JD 1721425.5
 FRIDAY = 4  # date.weekday()
-
-
-def _islamic_to_date(year: int, month: int, day: int) -> dt.date:
-    jd = (
-        day + math.ceil(29.5 * (month - 1)) + (year - 1) * 354 + (3 + 11 * year) // 30 + _ISLAMIC_EPOCH_JD - 1
-    )
-    return dt.date.fromordinal(int(jd - _ORDINAL_OFFSET_JD))
-
-
-def _islamic_year(day: dt.date) -> int:
-    return int((day.toordinal() + _ORDINAL_OFFSET_JD - _ISLAMIC_EPOCH_JD) * 30 / 10631) + 1
 
 
 @cache
 def mourning_dates(gregorian_year: int) -> frozenset[dt.date]:
     """Blocked dates in a Gregorian year: each tabular mourning date and the days either side of it."""
-    first = _islamic_year(dt.date(gregorian_year, 1, 1)) - 1
+    first = hijri(dt.date(gregorian_year, 1, 1))[0] - 1
     dates: set[dt.date] = set()
     for hijri_year in range(first, first + 3):
         for month, day, _ in MOURNING_DAYS:
             if month == 2 and day == 30:
-                date = _islamic_to_date(hijri_year, 3, 1) - dt.timedelta(days=1)
+                date = islamic_to_date(hijri_year, 3, 1) - dt.timedelta(days=1)
             else:
-                date = _islamic_to_date(hijri_year, month, day)
+                date = islamic_to_date(hijri_year, month, day)
             dates.update(date + dt.timedelta(days=shift) for shift in (-1, 0, 1))
     return frozenset(d for d in dates if d.year == gregorian_year)
 

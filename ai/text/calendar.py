@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -98,3 +99,27 @@ def parse_jalali(text: str) -> dt.datetime:
         second = pieces[2] if len(pieces) > 2 else 0
     gregorian: dt.datetime = jdatetime.datetime(year, month, day, hour, minute, second).togregorian()
     return gregorian.replace(tzinfo=TEHRAN).astimezone(dt.UTC)
+
+
+# The arithmetic (tabular) Islamic calendar. Iran fixes lunar dates by moon sighting, which can differ
+# from it by a day either way, so callers treat these dates as approximate (±1 day).
+_ISLAMIC_EPOCH_JD = 1948439.5  # Julian day of 1 Muharram 1 AH (civil epoch)
+_ORDINAL_TO_JD = 1721424.5  # date.toordinal() + this = Julian day at midnight
+
+
+def _islamic_to_jd(year: int, month: int, day: int) -> float:
+    days_before = math.ceil(29.5 * (month - 1)) + (year - 1) * 354 + (3 + 11 * year) // 30
+    return day + days_before + _ISLAMIC_EPOCH_JD - 1
+
+
+def islamic_to_date(year: int, month: int, day: int) -> dt.date:
+    """The Gregorian date of a tabular Hijri date."""
+    return dt.date.fromordinal(int(_islamic_to_jd(year, month, day) - _ORDINAL_TO_JD))
+
+
+def hijri(day: dt.date) -> tuple[int, int, int]:
+    """(year, month, day) in the tabular Islamic calendar; within a day of Iran's official one."""
+    jd = day.toordinal() + _ORDINAL_TO_JD
+    year = math.floor((30 * (jd - _ISLAMIC_EPOCH_JD) + 10646) / 10631)
+    month = min(12, math.ceil((jd - (29 + _islamic_to_jd(year, 1, 1))) / 29.5) + 1)
+    return year, month, int(jd - _islamic_to_jd(year, month, 1) + 1)

@@ -10,9 +10,10 @@ import pytest
 
 from ai.call_prep import offline
 from ai.call_prep.engine import OfflineEngine, prepare_briefing
-from ai.call_prep.occasions import hijri, no_sales_today, occasions
+from ai.call_prep.occasions import no_sales_today, occasions
 from ai.call_prep.schema import PROFILING_SECTIONS, SECTIONS, Briefing, BriefingItem, EvidenceRef, ref
 from ai.call_prep.validate import validate
+from ai.text.calendar import hijri
 from tests.ai.call_prep_support import NOW, new_rep, profile, troubled_rep
 
 
