@@ -27,14 +27,16 @@ from chronos.nudge_runtime import campaign_drafter, card_announcer, dispatch_con
 from chronos.runtime import Runtime
 from chronos.settings import Settings
 from jobs import nudges as nudge_jobs
-from jobs.nudge_dispatch import Dispatcher
+from jobs.nudge_dispatch import DB_ERRORS, Dispatcher
 from jobs.telegram_sender import BotApiSender
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x4E554447  # "NUDG": the single active scheduler
 JOB_SCHEMA = "scheduler"
-LOCK_CHECK_S = 10.0
+LOCK_CHECK_S = 2.0
+"""How often the active scheduler checks its lock connection (it stops at the first failure)."""
+TAKEOVER_GRACE_S = LOCK_CHECK_S + 1.0
 
 
 class LockLost(RuntimeError):
@@ -74,24 +76,56 @@ def register_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
 
 @contextlib.asynccontextmanager
 async def single_instance(
-    engine: AsyncEngine, *, wait: bool, poll_s: float = 5.0
+    engine: AsyncEngine, *, wait: bool, poll_s: float = 5.0, takeover_grace_s: float = TAKEOVER_GRACE_S
 ) -> AsyncIterator[AsyncConnection]:
-    """Hold the advisory lock for the block; wait for it (standby) or raise :class:`LockLost`."""
+    """Hold the advisory lock for the block; wait for it (standby) or raise :class:`LockLost`.
+
+    A standby that had to wait gets the lock as soon as the active process's connection is gone, but
+    that process only notices at its next lock check; so the standby waits ``takeover_grace_s`` (longer
+    than the check interval) before it starts, and the two never run at once. A standby whose own
+    connection fails (a database restart) reconnects and keeps waiting.
+    """
     conn = await engine.connect()
+    waited = False
     try:
-        while not await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}):
-            await conn.commit()
+        while True:
+            try:
+                acquired = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
+                await conn.commit()
+            except DB_ERRORS as exc:
+                if not wait:
+                    raise LockLost(f"cannot reach the database for the scheduler lock: {exc}") from exc
+                log.warning("scheduler lock: database unavailable (%s); standing by", type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    await conn.close()
+                await asyncio.sleep(poll_s)
+                conn = await _reconnect(engine, poll_s)
+                continue
+            if acquired:
+                break
             if not wait:
                 raise LockLost("another chronos scheduler holds the lock")
-            log.info("another scheduler is active; standing by")
+            if not waited:
+                log.info("another scheduler is active; standing by")
+            waited = True
             await asyncio.sleep(poll_s)
-        await conn.commit()
+        if waited and takeover_grace_s > 0:
+            log.info("took over the scheduler lock; starting in %.0f s", takeover_grace_s)
+            await asyncio.sleep(takeover_grace_s)
         yield conn
     finally:
         with contextlib.suppress(Exception):
             await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
         with contextlib.suppress(Exception):
             await conn.close()
+
+
+async def _reconnect(engine: AsyncEngine, poll_s: float) -> AsyncConnection:
+    while True:
+        try:
+            return await engine.connect()
+        except DB_ERRORS:
+            await asyncio.sleep(poll_s)
 
 
 async def _watch_lock(conn: AsyncConnection, stop: asyncio.Event) -> None:
