@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy import select
 
@@ -22,6 +24,7 @@ from chronos.botapp import build_app_dispatcher, ensure_admins_and_commands
 from chronos.emulators import EmulatedUser, RecordedCall, StoredMessage, TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
 from chronos.runtime import Runtime
+from chronos.scheduler import LockLost, run_scheduler
 from chronos.terminal import rtl
 from crm.enums import AgentRole
 from crm.models import CrtAgent, Representative
@@ -145,6 +148,22 @@ def _log_to_file(path: Path) -> None:
     root.addHandler(handler)
 
 
+async def offline_scheduler(runtime: Runtime, emulator: TelegramEmulator, stop: asyncio.Event) -> None:
+    """The scheduler against the emulator, so an approved campaign reaches the emulated representatives
+    and approval cards reach the emulated supervisors. Only in a fully offline world (no BOT_TOKEN), so
+    no real campaign is ever marked sent to the emulator; and never beside another active scheduler."""
+    if runtime.settings.bot.token is not None:
+        return
+    bot = runtime.settings.bot.model_copy(
+        update={"token": SecretStr(emulator.token), "api_server": emulator.base_url}
+    )
+    offline = dataclasses.replace(runtime, settings=runtime.settings.model_copy(update={"bot": bot}))
+    try:
+        await run_scheduler(offline, stop, wait_for_lock=False)
+    except LockLost:
+        log.info("another chronos scheduler is active: the console sends no nudges")
+
+
 async def run_console(runtime: Runtime, role: str = "agent") -> None:
     out = Console()
     log_path = runtime.settings.resolved_data_dir / "logs" / "console.log"
@@ -165,6 +184,8 @@ async def run_console(runtime: Runtime, role: str = "agent") -> None:
                 tasks_concurrency_limit=runtime.settings.bot.max_concurrent_updates,
             )
         )
+        stop_scheduler = asyncio.Event()
+        scheduling = asyncio.create_task(offline_scheduler(runtime, emulator, stop_scheduler))
         telegram_id, name = await pick_user(runtime, role)
         session = ConsoleSession(emulator, tracker, emulator.user(telegram_id, name), out)
         emulator.on_call(session.show)
@@ -190,6 +211,9 @@ async def run_console(runtime: Runtime, role: str = "agent") -> None:
         except (EOFError, KeyboardInterrupt):
             pass
         finally:
+            stop_scheduler.set()
             await dp.stop_polling()
             with contextlib.suppress(asyncio.CancelledError):
                 await polling
+            with contextlib.suppress(asyncio.CancelledError, LockLost):
+                await scheduling

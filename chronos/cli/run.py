@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import sys
+from collections.abc import AsyncIterator
 
 import typer
 from aiohttp import web
@@ -93,13 +96,15 @@ def console_command(
 
 
 def up() -> None:
-    """What `make run` does: embedded database, migrate, seed the demo if empty, then bot or console."""
+    """What `make run` does: embedded database, migrate, seed the demo if empty, then the bot with the
+    scheduler beside it, or the offline console."""
 
     async def _go() -> None:
         async with open_runtime(migrate_first=True) as runtime:
             await seed_demo_if_empty(runtime)
             if runtime.settings.bot.token is not None:
-                await run_bot(runtime, webhook=runtime.settings.bot.webhook_url is not None)
+                async with scheduler_process():
+                    await run_bot(runtime, webhook=runtime.settings.bot.webhook_url is not None)
             else:
                 err_console.print(
                     "BOT_TOKEN is not set: starting the offline console against the loopback Bot API."
@@ -107,6 +112,23 @@ def up() -> None:
                 await run_console(runtime, "agent")
 
     run(_go)
+
+
+@contextlib.asynccontextmanager
+async def scheduler_process() -> AsyncIterator[None]:
+    """`chronos scheduler` beside the bot, as its own process (see docs/nudges.md: a bot restart never
+    moves the dispatcher; its advisory lock keeps it the only active one if another is running)."""
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "chronos", "scheduler")
+    console.print(f"scheduler started (pid {process.pid}): approved nudges are sent from it")
+    try:
+        yield
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), 30)
+            if process.returncode is None:
+                process.kill()
 
 
 async def seed_demo_if_empty(runtime: Runtime) -> None:
