@@ -143,10 +143,14 @@ class Dispatcher:
             await asyncio.wait_for(stop.wait(), timeout=max(0.01, seconds))
 
     async def _release(self) -> None:
+        # Several loops share the list: a token is taken before the await, so only one loop releases it.
         while self._unreleased:
-            token = self._unreleased[0]
-            await self._db(functools.partial(nudge_outbox.release, token=token))
-            self._unreleased.pop(0)
+            token = self._unreleased.pop(0)
+            try:
+                await self._db(functools.partial(nudge_outbox.release, token=token))
+            except BaseException:
+                self._unreleased.append(token)
+                raise
 
     async def _loop(self, stop: asyncio.Event, until_idle: bool) -> None:
         window = self.config.policy.window
