@@ -188,6 +188,8 @@ async def _run_jobs(
             tasks.append(asyncio.create_task(dispatcher.run(stop)))
         else:
             log.warning("BOT_TOKEN is not set: campaigns are scheduled but nothing is sent")
+        for task in tasks:  # any of them ending early (a bug, a lost lock) stops the process, loudly
+            task.add_done_callback(lambda _: stop.set())
         await stop.wait()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):

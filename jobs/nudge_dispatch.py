@@ -135,7 +135,9 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> DispatchCounters:
         """Dispatch until ``stop`` is set (or, with ``until_idle``, until nothing is left to send)."""
         await self.recover(stop)
-        await asyncio.gather(*(self._loop(stop, until_idle) for _ in range(self.config.loops)))
+        async with asyncio.TaskGroup() as loops:  # a loop that fails stops the others, and run() raises
+            for _ in range(self.config.loops):
+                loops.create_task(self._loop(stop, until_idle))
         return self.counters
 
     async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
