@@ -31,7 +31,9 @@ from tests.ai.test_knowledge_support import DOCS, ingest, new_hub
 from tests.factories import make_rep
 
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
-TEMPLATE = "سلام {name} عزیز، خواستیم حالی از کارتان بپرسیم.[[ این راهنما شاید به کارتان بیاید: «{kb_title}».]]"
+TEMPLATE = (
+    "سلام {name} عزیز، خواستیم حالی از کارتان بپرسیم.[[ این راهنما شاید به کارتان بیاید: «{kb_title}».]]"
+)
 PUSHY = "پرفشار"
 
 
