@@ -38,6 +38,7 @@ from jobs.pacing import ChatGate, Pacer
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DB_ERRORS = (DBAPIError, OperationalError, InterfaceError, OSError, ConnectionError)
+RELEASE_ON_EXIT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,33 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> DispatchCounters:
         """Dispatch until ``stop`` is set (or, with ``until_idle``, until nothing is left to send)."""
         await self.recover(stop)
-        async with asyncio.TaskGroup() as loops:  # a loop that fails stops the others, and run() raises
-            for _ in range(self.config.loops):
-                loops.create_task(self._loop(stop, until_idle))
+        loops = (self._loop_or_stop(stop, until_idle) for _ in range(self.config.loops))
+        outcomes = await asyncio.gather(*loops, return_exceptions=True)
+        await self._release_on_exit()
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return self.counters
+
+    async def _loop_or_stop(self, stop: asyncio.Event, until_idle: bool) -> None:
+        try:
+            await self._loop(stop, until_idle)
+        except BaseException:
+            # The other loops finish their batch (its outcomes are recorded) and stop; run() raises.
+            stop.set()
+            raise
+
+    async def _release_on_exit(self) -> None:
+        """Claims that failed just before the stop sent nothing: back to pending, not left 'sending'
+        (a restart would have to report them sent-unconfirmed)."""
+        try:
+            await asyncio.wait_for(self._release(), RELEASE_ON_EXIT_S)
+        except (*DB_ERRORS, TimeoutError):
+            log.warning(
+                "nudge outbox: %d failed claims not released (database unavailable); a restart reports "
+                "their rows as unconfirmed",
+                len(self._unreleased),
+            )
 
     async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -189,12 +213,16 @@ class Dispatcher:
             self.counters.claimed += len(rows)
             # The batch goes out at once (its slots were waited for before the claim), so a claimed
             # row is written to Telegram within moments of being marked 'sending'.
-            results = list(await asyncio.gather(*(self._send(row) for row in rows)))
+            settled = await asyncio.gather(*(self._send(row) for row in rows), return_exceptions=True)
+            results = [result for result in settled if isinstance(result, SendResult)]
             record = functools.partial(
                 nudge_outbox.record, results=results, token=token, policy=self.config.policy
             )
-            await self._db_retrying(record, stop)
+            await self._db_retrying(record, stop)  # the batch's other sends are recorded even after a bug
             self._count(results)
+            for failure in settled:
+                if isinstance(failure, BaseException):
+                    raise failure
 
     async def _send(self, row: ClaimedMessage) -> SendResult:
         await self._gate.enter(row.chat_id)

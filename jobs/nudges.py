@@ -101,14 +101,16 @@ async def auto_draft() -> None:
     ctx = context()
     now = dt.datetime.now(dt.UTC)
     async with UnitOfWork(ctx.session_factory) as uow:
-        open_auto = await uow.session.scalar(
-            select(NudgeCampaign.id).where(
-                NudgeCampaign.created_by_agent_id.is_(None),
-                NudgeCampaign.status.in_([CampaignStatus.DRAFT.value, CampaignStatus.PENDING_APPROVAL.value]),
-            )
+        for stale in await uow.session.scalars(
+            _AUTO_DRAFTS.where(NudgeCampaign.status == CampaignStatus.DRAFT.value)
+        ):
+            # A draft left by an interrupted run (deploy, lost lock) is cancelled, never reused.
+            await nudges.cancel(uow, stale, Actor.system(), reason="an earlier auto-draft was interrupted")
+        waiting = await uow.session.scalar(
+            _AUTO_DRAFTS.where(NudgeCampaign.status == CampaignStatus.PENDING_APPROVAL.value)
         )
-        if open_auto is not None:
-            log.info("auto-draft skipped: campaign %s still awaits a decision", open_auto)
+        if waiting is not None:
+            log.info("auto-draft skipped: campaign %s still awaits a decision", waiting)
             return
         campaign = await nudges.create(
             uow,
@@ -129,11 +131,16 @@ async def auto_draft() -> None:
                 drafter_factory=ctx.drafter_factory,
                 now=now,
             )
-        except DomainError as exc:
+        except Exception as exc:
             # Cancelled with the reason (kept for the record), so next week's run is not blocked by it.
-            log.info("auto-draft: %s", exc)
+            log.log(logging.INFO if isinstance(exc, DomainError) else logging.ERROR, "auto-draft: %s", exc)
             await uow.rollback()
-            await nudges.cancel(uow, campaign.id, Actor.system(), reason=str(exc))
-            return
+            await nudges.cancel(uow, campaign.id, Actor.system(), reason=str(exc) or type(exc).__name__)
+            if isinstance(exc, DomainError):
+                return
+            raise
     if ctx.announce is not None:
         await ctx.announce(campaign.id)
+
+
+_AUTO_DRAFTS = select(NudgeCampaign.id).where(NudgeCampaign.created_by_agent_id.is_(None))

@@ -93,7 +93,11 @@ async def draft_rows(
 
 
 async def redraft_pending(uow: UnitOfWork, campaign_id: int, drafter: NudgeDrafter) -> list[str]:
-    """New texts for rows not sent yet (after a template edit); sent rows keep what was sent."""
+    """New texts for rows not sent yet (after a template edit); sent rows keep what was sent.
+
+    The pending rows stay locked until the caller commits, so a running dispatcher (which claims with
+    ``SKIP LOCKED``) cannot send one while its text is being rewritten.
+    """
     rows = (
         await uow.session.execute(
             select(NudgeMessage.id, NudgeMessage.meta, Representative.full_name)
@@ -102,6 +106,7 @@ async def redraft_pending(uow: UnitOfWork, campaign_id: int, drafter: NudgeDraft
                 NudgeMessage.campaign_id == campaign_id,
                 NudgeMessage.status == NudgeMessageStatus.PENDING.value,
             )
+            .with_for_update(of=NudgeMessage)
         )
     ).all()
     topics = [(row.meta or {}).get("topic_seen") for row in rows]
@@ -111,7 +116,9 @@ async def redraft_pending(uow: UnitOfWork, campaign_id: int, drafter: NudgeDraft
         engines.append(draft.engine)
         meta = {**(row.meta or {}), **_draft_meta(draft, topic)}
         await uow.session.execute(
-            update(NudgeMessage).where(NudgeMessage.id == row.id).values(body=draft.text, meta=meta)
+            update(NudgeMessage)
+            .where(NudgeMessage.id == row.id, NudgeMessage.status == NudgeMessageStatus.PENDING.value)
+            .values(body=draft.text, meta=meta)
         )
     return engines
 

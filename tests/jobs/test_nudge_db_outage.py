@@ -67,21 +67,6 @@ class Outage:
                 await asyncio.sleep(KILL_EVERY_S)
 
 
-async def _stop_loops_of(dispatcher: Dispatcher) -> None:
-    """``Dispatcher.run`` gathers its loops; when one raises, the others keep running. Stop them."""
-    frames = {task: getattr(task.get_coro(), "cr_frame", None) for task in asyncio.all_tasks()}
-    loops = [
-        task
-        for task, frame in frames.items()
-        if frame is not None
-        and frame.f_code is Dispatcher._loop.__code__
-        and frame.f_locals.get("self") is dispatcher
-    ]
-    for task in loops:
-        task.cancel()
-    await asyncio.gather(*loops, return_exceptions=True)
-
-
 async def test_database_outage_mid_campaign_neither_duplicates_nor_loses_a_message(
     database_url: str,
     engine: AsyncEngine,
@@ -125,7 +110,6 @@ async def test_database_outage_mid_campaign_neither_duplicates_nor_loses_a_messa
             await drain(dispatcher, within_s=15)
     finally:
         unsubscribe()
-        await _stop_loops_of(dispatcher)
         outage_errors = await asyncio.gather(*outages, return_exceptions=True)
         await dispatcher_engine.dispose()
     assert outage_errors == [None], "the outage must have started and run to its end"

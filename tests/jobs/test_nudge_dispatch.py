@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chronos.emulators import TelegramEmulator
 from crm.db import UnitOfWork
 from crm.models import NudgeMessage, Representative
-from crm.schemas.nudges import NudgeMessageDTO
+from crm.schemas.nudges import NudgeMessageDTO, SendOutcome
 from jobs.nudge_dispatch import DispatchConfig, Dispatcher
 from jobs.telegram_sender import BotApiSender
 from tests.jobs.conftest import open_policy, sending_campaign
@@ -103,3 +104,44 @@ async def test_server_errors_are_retried_with_backoff_then_sent(
     assert deliveries(telegram) == Counter(campaign.chat_ids)
     stored = await rows(committing_session_factory, campaign.id)
     assert sorted(r.attempts for r in stored) == [1, 2]
+
+
+class _SenderBug(BaseException):
+    """Stands in for a programming error that escapes a dispatcher loop."""
+
+
+class _FailsOnChat:
+    """The real Bot API sender, except that one chat makes the call raise (a bug, not a Telegram error)."""
+
+    def __init__(self, sender: BotApiSender, chat_id: int) -> None:
+        self._sender, self._chat_id = sender, chat_id
+
+    async def send_text(self, chat_id: int, text: str) -> SendOutcome:
+        if chat_id == self._chat_id:
+            raise _SenderBug(chat_id)
+        return await self._sender.send_text(chat_id, text)
+
+
+async def test_a_failing_loop_stops_the_dispatcher_and_the_others_record_their_batch(
+    committing_session_factory: async_sessionmaker[AsyncSession],
+    telegram: TelegramEmulator,
+    sender: BotApiSender,
+) -> None:
+    campaign = await sending_campaign(committing_session_factory, telegram, 30)
+    broken = campaign.chat_ids[10]
+    config = DispatchConfig(policy=open_policy(rate=200), max_in_flight=4)  # 4 loops, batches of 4
+    dispatcher = Dispatcher(committing_session_factory, _FailsOnChat(sender, broken), config)
+    stop = asyncio.Event()
+    with pytest.raises(_SenderBug):
+        await asyncio.wait_for(dispatcher.run(stop), 30)
+    assert stop.is_set(), "the failure stops the whole dispatcher (and the scheduler process with it)"
+    stored = await rows(committing_session_factory, campaign.id)
+    delivered = deliveries(telegram)
+    assert all(n == 1 for n in delivered.values())
+    for row in stored:
+        if row.chat_id in delivered:  # every message Telegram accepted has its outcome recorded
+            assert row.status == "sent"
+            assert row.telegram_message_id is not None
+    # Only the message whose send blew up has no outcome; a restart reports it as unconfirmed.
+    assert {row.chat_id for row in stored if row.status == "sending"} == {broken}
+    assert any(row.status == "pending" for row in stored), "the others stopped instead of draining"
