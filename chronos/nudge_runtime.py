@@ -5,6 +5,7 @@ approval-card push to supervisors."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -55,7 +56,7 @@ def campaign_drafter(settings: Settings, gateway: LLMGateway) -> Iterator[Drafte
     lexical index (loading the embedder would cost a CLI call tens of seconds)."""
     hub = build_hub(settings)
     try:
-        yield drafter_factory(gateway, HubLookup(hub))
+        yield drafter_factory(gateway, functools.partial(HubLookup, hub))
     finally:
         hub.close()
 

@@ -96,6 +96,7 @@ async def single_instance(
                 if not wait:
                     raise LockLost(f"cannot reach the database for the scheduler lock: {exc}") from exc
                 log.warning("scheduler lock: database unavailable (%s); standing by", type(exc).__name__)
+                waited = True  # an active scheduler may still be running: take over only after the grace
                 with contextlib.suppress(Exception):
                     await conn.close()
                 await asyncio.sleep(poll_s)
@@ -135,8 +136,10 @@ async def _watch_lock(conn: AsyncConnection, stop: asyncio.Event) -> None:
         if stop.is_set():
             return
         try:
-            await conn.scalar(text("SELECT 1"))
-            await conn.commit()
+            # Bounded: a half-open connection (failover, network cut) must not keep us running.
+            async with asyncio.timeout(LOCK_CHECK_S):
+                await conn.scalar(text("SELECT 1"))
+                await conn.commit()
         except Exception as exc:
             stop.set()
             raise LockLost("lost the scheduler lock's database connection") from exc

@@ -4,20 +4,30 @@ representative's recent topic, offered only when retrieval is confident about it
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from ai.knowledge.hub import KnowledgeHub
 from ai.nudges.drafting import KnowledgeItem
+
+log = logging.getLogger(__name__)
 
 
 class HubLookup:
     def __init__(self, hub: KnowledgeHub) -> None:
         self._hub = hub
-        # Many representatives of one campaign share a topic; each is searched once per lookup.
+        # Many representatives of one campaign share a topic: each is searched once per lookup, and a
+        # lookup lives for one drafting run (a new one per drafter), so retired documents drop out.
         self._seen: dict[str, KnowledgeItem | None] = {}
 
     async def suggest(self, topic: str) -> KnowledgeItem | None:
+        """The best document for ``topic``; None when unsure or when the hub fails (a message is
+        better without a knowledge item than not drafted)."""
         if topic not in self._seen:
-            result = await asyncio.to_thread(self._hub.search, topic, 1, "hybrid")
+            try:
+                result = await asyncio.to_thread(self._hub.search, topic, 1, "hybrid")
+            except Exception:
+                log.exception("knowledge lookup failed for a nudge topic; drafting without an item")
+                return None
             confident = result.hits and result.confidence >= self._hub.settings.min_confidence
             chunk = result.hits[0].chunk if confident else None
             self._seen[topic] = KnowledgeItem(id=chunk.doc_id, title=chunk.title) if chunk else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 
 from aiogram import Bot, F, Router
@@ -323,7 +324,7 @@ async def edit_template(
         return
     data = await state.get_data()
     try:
-        drafter = drafter_factory(gateway, HubLookup(knowledge) if knowledge is not None else None)
+        drafter = drafter_factory(gateway, functools.partial(HubLookup, knowledge) if knowledge else None)
         campaign = await nudges.edit_template(
             uow, data["campaign_id"], template, identity.actor, drafter_factory=drafter
         )

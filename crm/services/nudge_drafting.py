@@ -22,12 +22,14 @@ DRAFT_CONCURRENCY = 8
 
 
 def drafter_factory(
-    gateway: LLMGateway | None = None, knowledge: KnowledgeLookup | None = None
+    gateway: LLMGateway | None = None, knowledge: Callable[[], KnowledgeLookup] | None = None
 ) -> DrafterFactory:
-    """Drafters that use the LLM when ``gateway`` is configured and suggest ``knowledge`` items."""
+    """Drafters that use the LLM when ``gateway`` is configured and suggest knowledge items from a
+    fresh lookup per drafting run."""
 
     def build(template: NudgeTemplate, purpose: str) -> NudgeDrafter:
-        return NudgeDrafter(template, purpose, gateway=gateway, knowledge=knowledge)
+        lookup = knowledge() if knowledge is not None else None
+        return NudgeDrafter(template, purpose, gateway=gateway, knowledge=lookup)
 
     return build
 

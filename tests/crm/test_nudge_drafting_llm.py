@@ -4,8 +4,9 @@ same guardrails as the offline templates, and knowledge-hub items suggested from
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,9 @@ def _personal_reply(request: dict[str, object]) -> dict[str, str]:
     return {"text": f"{name} عزیز، سلام از مارفانت؛ اگر کمکی لازم دارید همین‌جا بنویسید."}
 
 
-async def _submit(uow: UnitOfWork, gateway: LLMGateway | None, lookup: HubLookup | None = None) -> int:
+async def _submit(
+    uow: UnitOfWork, gateway: LLMGateway | None, lookup: Callable[[], HubLookup] | None = None
+) -> int:
     campaign = await nudges.create(
         uow, CampaignCreate(name="پیگیری", purpose="احوال‌پرسی و پیشنهاد کمک", template=TEMPLATE), Actor.cli()
     )
@@ -67,6 +70,21 @@ async def _submit(uow: UnitOfWork, gateway: LLMGateway | None, lookup: HubLookup
 class Drafted:
     body: str
     meta: dict[str, Any]
+
+
+async def _note(uow: UnitOfWork, rep_id: int, summary: str, key: str) -> None:
+    await interactions.log(
+        uow,
+        InteractionCreate(
+            representative_id=rep_id,
+            channel=Channel.CALL,
+            occurred_at=NOW - dt.timedelta(days=1),
+            summary=summary,
+            source="test",
+            idempotency_key=key,
+        ),
+        Actor.cli(),
+    )
 
 
 async def _messages(uow: UnitOfWork, campaign_id: int) -> dict[int, Drafted]:
@@ -86,6 +104,9 @@ async def test_llm_drafts_each_message_and_a_pushy_draft_falls_back_to_the_templ
     async with uow:
         calm = await make_rep(uow, name="سارا احمدی", telegram_user_id=6_300_001)
         pushy = await make_rep(uow, name=f"رضا {PUSHY}", telegram_user_id=6_300_002)
+        # Sara's latest note names a feeling (and is scored negative); Reza's names a plain topic.
+        await _note(uow, calm.id, "از قطعی دیروز خیلی ناراحت و عصبانی بود", "n1")
+        await _note(uow, pushy.id, "تمدید پنل مرزبان", "n2")
         campaign_id = await _submit(uow, gateway)
         rows = await _messages(uow, campaign_id)
         campaign = await nudges.get(uow, campaign_id)
@@ -104,10 +125,20 @@ async def test_llm_drafts_each_message_and_a_pushy_draft_falls_back_to_the_templ
     assert refused.meta["engine"] == "offline"
     assert refused.meta["fallback_reason"] == "invalid_output"  # the guardrail refused the model text
     assert campaign.engine == "emu-model ×1, offline ×1"  # the card tells the supervisor
-    # The model saw the name and the purpose, never a sentiment or profile field.
-    prompts = [str(request.messages[-1]["content"]) for request in emulator.requests]
-    assert any("سارا احمدی" in prompt and "احوال‌پرسی" in prompt for prompt in prompts)
-    assert not any(re.search(r"sentiment|emotion|archetype", prompt) for prompt in prompts)
+    # The model saw the name, the purpose and a plain topic; never a feeling, a score or a profile.
+    prompts = {
+        name: str(request.messages[-1]["content"])
+        for request in emulator.requests
+        for name in ("سارا احمدی", f"رضا {PUSHY}")
+        if f"name: {name}" in str(request.messages[-1]["content"])
+    }
+    assert "احوال‌پرسی" in prompts["سارا احمدی"]
+    assert "recent topic: تمدید پنل مرزبان" in prompts[f"رضا {PUSHY}"]
+    assert "recent topic" not in prompts["سارا احمدی"]  # the emotional note is not a topic
+    for prompt in prompts.values():
+        assert "ناراحت" not in prompt
+        assert "عصبانی" not in prompt
+        assert not re.search(r"sentiment|emotion|archetype|negative|angry", prompt)
 
 
 async def test_llm_outage_drafts_every_message_offline_and_says_why(
@@ -132,19 +163,8 @@ async def test_a_recent_topic_brings_a_matching_knowledge_item(uow: UnitOfWork, 
         async with uow:
             topical = await make_rep(uow, name="مینا کاظمی", telegram_user_id=6_300_201)
             quiet = await make_rep(uow, name="حسن نوری", telegram_user_id=6_300_202)
-            await interactions.log(
-                uow,
-                InteractionCreate(
-                    representative_id=topical.id,
-                    channel=Channel.CALL,
-                    occurred_at=NOW - dt.timedelta(days=2),
-                    summary="شارژ کیف پول با کارت به کارت",
-                    source="test",
-                    idempotency_key="topic-1",
-                ),
-                Actor.cli(),
-            )
-            campaign_id = await _submit(uow, None, HubLookup(hub))
+            await _note(uow, topical.id, "شارژ کیف پول با کارت به کارت", "topic-1")
+            campaign_id = await _submit(uow, None, functools.partial(HubLookup, hub))
             rows = await _messages(uow, campaign_id)
     finally:
         hub.close()
