@@ -151,9 +151,20 @@ def _log_to_file(path: Path) -> None:
 async def offline_scheduler(runtime: Runtime, emulator: TelegramEmulator, stop: asyncio.Event) -> None:
     """The scheduler against the emulator, so an approved campaign reaches the emulated representatives
     and approval cards reach the emulated supervisors. Only in a fully offline world (no BOT_TOKEN), so
-    no real campaign is ever marked sent to the emulator; and never beside another active scheduler."""
-    if runtime.settings.bot.token is not None:
+    no real campaign is ever marked sent to the emulator; only on the embedded database (never a shared
+    one); and never beside another active scheduler. Every linked representative and every agent has a
+    chat in the emulator, as they would with the real bot, so nobody is marked unreachable."""
+    if runtime.settings.bot.token is not None or runtime.settings.database.url is not None:
         return
+    async with runtime.uow() as uow:
+        reps = await uow.session.execute(
+            select(Representative.telegram_user_id, Representative.full_name).where(
+                Representative.telegram_user_id.is_not(None)
+            )
+        )
+        agents = await uow.session.execute(select(CrtAgent.telegram_user_id, CrtAgent.full_name))
+        for telegram_id, name in [*reps, *agents]:
+            emulator.user(int(telegram_id), name)
     bot = runtime.settings.bot.model_copy(
         update={"token": SecretStr(emulator.token), "api_server": emulator.base_url}
     )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ai.llm import LLMGateway
 from ai.nudges.knowledge import HubLookup
 from ai.nudges.send_window import SendWindow
-from bot.announce import Announcement, push_approval_card
+from bot.campaign_card import Announcement, push_approval_card
 from bot.sender import build_bot
 from chronos.knowledge_runtime import build_hub
 from chronos.settings import Settings

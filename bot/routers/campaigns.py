@@ -24,9 +24,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from ai.knowledge.hub import KnowledgeHub
 from ai.llm import LLMGateway
 from ai.nudges.knowledge import HubLookup
-from ai.text.calendar import format_date
 from bot import keyboards
 from bot.callbacks import CampaignAction, RepReply
+from bot.campaign_card import card_keyboard, recipients, render_card, send_card, send_to_supervisors, when
 from bot.filters import IsAgent
 from bot.render import esc
 from bot.texts import Texts
@@ -34,7 +34,7 @@ from crm import audit
 from crm.db import UnitOfWork
 from crm.enums import AgentRole, CampaignStatus
 from crm.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
-from crm.schemas.nudges import CampaignCard, NudgePolicy
+from crm.schemas.nudges import NudgePolicy
 from crm.services import nudge_replies, nudge_results, nudges
 from crm.services.access import Identity
 from crm.services.nudge_drafting import drafter_factory
@@ -46,7 +46,6 @@ router.message.filter(IsAgent())
 router.callback_query.filter(IsAgent())
 SUPERVISOR = IsAgent(AgentRole.SUPERVISOR)
 
-SAMPLE_CHARS = 700
 MAX_REASON_CHARS = 1000
 MAX_TEMPLATE_CHARS = 3000
 MAX_ANSWER_CHARS = 3500
@@ -63,66 +62,6 @@ class AnswerFlow(StatesGroup):
 
 def _policy(nudge_policy: NudgePolicy | None) -> NudgePolicy:
     return nudge_policy or NudgePolicy()
-
-
-def _when(texts: Texts, moment: dt.datetime | None) -> str:
-    return format_date(moment, texts.locale, with_time=True) if moment else texts.t("nudge.not_planned")
-
-
-def render_card(card: CampaignCard, texts: Texts) -> str:
-    c = card.campaign
-    excluded = ", ".join(
-        f"{texts.t(f'nudge.excluded.{reason}')} {texts.num(count)}"
-        for reason, count in card.excluded.items()
-        if count
-    )
-    samples = "\n".join(
-        texts.t(
-            "nudge.sample",
-            name=esc(s.full_name),
-            body=esc(s.body if len(s.body) <= SAMPLE_CHARS else s.body[: SAMPLE_CHARS - 1] + "…"),
-        )
-        for s in card.samples
-    )
-    return texts.t(
-        "nudge.card",
-        id=c.id,
-        name=esc(c.name),
-        status=texts.t(f"nudge.status.{c.status.value}"),
-        revision=c.revision,
-        engine=esc(c.engine or "—"),
-        purpose=esc(c.purpose),
-        audience=card.audience,
-        matched=int(c.audience_stats.get("matched", card.audience)),
-        excluded=excluded or texts.t("nudge.excluded_none"),
-        start=_when(texts, card.first_send_at or c.scheduled_for),
-        finish=_when(texts, card.estimated_finish_at),
-        first=card.sample_offset + 1 if card.samples else 0,
-        last=card.sample_offset + len(card.samples),
-        samples=samples,
-    )
-
-
-def card_keyboard(card: CampaignCard, texts: Texts) -> InlineKeyboardMarkup | None:
-    c = card.campaign
-    if c.status != CampaignStatus.PENDING_APPROVAL:
-        return None
-
-    def button(label: str, action: str, offset: int = 0) -> InlineKeyboardButton:
-        data = CampaignAction(action=action, campaign_id=c.id, revision=c.revision, offset=offset)
-        return InlineKeyboardButton(text=texts.t(label), callback_data=data.pack())
-
-    next_offset = card.sample_offset + len(card.samples)
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button("btn.nudge_approve", "ok"), button("btn.nudge_reject", "no")],
-            [button("btn.nudge_edit", "edit"), button("btn.nudge_more", "more", next_offset)],
-        ]
-    )
-
-
-async def send_card(bot: Bot, chat_id: int, card: CampaignCard, texts: Texts) -> None:
-    await bot.send_message(chat_id, render_card(card, texts), reply_markup=card_keyboard(card, texts))
 
 
 def _refusal(exc: DomainError, texts: Texts) -> str:
@@ -258,7 +197,7 @@ async def approve(
     if not decision.changed:
         await callback.answer(texts.t("nudge.already"), show_alert=True)
         return
-    start = _when(texts, decision.campaign.scheduled_for)
+    start = when(texts, decision.campaign.scheduled_for)
     if isinstance(callback.message, Message) and callback.message.html_text:
         await callback.message.edit_text(
             callback.message.html_text + texts.t("nudge.approved_by", start=start), reply_markup=None
@@ -340,7 +279,8 @@ async def edit_template(
     await state.clear()
     await message.answer(texts.t("nudge.template_saved"))
     card = await nudge_results.card(uow, campaign.id, _policy(nudge_policy))
-    await send_card(bot, message.chat.id, card, texts)
+    # The new revision needs a decision: every supervisor gets its card (the editor included).
+    await send_to_supervisors(bot, card, await recipients(uow))
 
 
 @router.message(StateFilter(CampaignFlow), ~SUPERVISOR)

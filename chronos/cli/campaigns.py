@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from ai.text.calendar import format_date, parse_jalali
-from bot.announce import Announcement
+from bot.campaign_card import Announcement
 from chronos.cli.common import console, print_json, run
 from chronos.nudge_runtime import campaign_drafter, card_announcer, nudge_policy
 from chronos.runtime import open_runtime

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import sys
+import time
 from collections.abc import AsyncIterator
 
 import typer
@@ -26,6 +27,7 @@ from crm import demo
 from crm.services import sentiment
 
 DEMO_SEED = 1
+SCHEDULER_STABLE_S = 60.0  # a scheduler that ran this long restarts after 1 s; quicker exits back off
 
 
 async def serve_webhook(runtime: Runtime) -> None:
@@ -117,18 +119,40 @@ def up() -> None:
 @contextlib.asynccontextmanager
 async def scheduler_process() -> AsyncIterator[None]:
     """`chronos scheduler` beside the bot, as its own process (see docs/nudges.md: a bot restart never
-    moves the dispatcher; its advisory lock keeps it the only active one if another is running)."""
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "chronos", "scheduler")
-    console.print(f"scheduler started (pid {process.pid}): approved nudges are sent from it")
+    moves the dispatcher; its advisory lock keeps it the only active one if another is running). It is
+    restarted, with a growing pause, whenever it exits (e.g. code 3 after a database restart)."""
+    stopping = asyncio.Event()
+    current: list[asyncio.subprocess.Process] = []
+
+    async def keep_running() -> None:
+        pause = 1.0
+        while not stopping.is_set():
+            process = await asyncio.create_subprocess_exec(sys.executable, "-m", "chronos", "scheduler")
+            current[:] = [process]
+            started = time.monotonic()
+            console.print(f"scheduler started (pid {process.pid}): approved nudges are sent from it")
+            code = await process.wait()
+            if stopping.is_set():
+                return
+            pause = 1.0 if time.monotonic() - started > SCHEDULER_STABLE_S else min(pause * 2, 60.0)
+            err_console.print(f"[red]the scheduler exited (code {code}); restarting in {pause:.0f} s[/red]")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), pause)
+
+    supervisor = asyncio.create_task(keep_running())
     try:
         yield
     finally:
-        if process.returncode is None:
-            process.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), 30)
+        stopping.set()
+        for process in current:
             if process.returncode is None:
-                process.kill()
+                process.terminate()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(process.wait(), 30)
+                if process.returncode is None:
+                    process.kill()
+        with contextlib.suppress(asyncio.CancelledError):
+            await supervisor
 
 
 async def seed_demo_if_empty(runtime: Runtime) -> None:

@@ -153,6 +153,7 @@ async def test_template_failing_guardrails_is_refused_then_an_edit_needs_new_app
 ) -> None:
     campaign, _ = await _campaign(db, 3)
     _, sup = await _supervisor(harness, db)
+    _, colleague = await _supervisor(harness, db)
     listing = await _open_card(harness, sup, campaign)
     await harness.press(sup, listing, _data(campaign, "edit"))
     [refused] = sent_texts(await harness.text(sup, "سلام {name}، فقط امروز فرصت دارید! عجله کنید"))
@@ -163,6 +164,10 @@ async def test_template_failing_guardrails_is_refused_then_an_edit_needs_new_app
     texts = sent_texts(calls)
     assert texts[0] == FA["nudge.template_saved"]
     assert "هر سؤالی دارید" in texts[1]  # the new card
+    # The new revision needs a decision: the other supervisors get its card too, with its buttons.
+    pushed = harness.last(colleague)
+    assert "هر سؤالی دارید" in pushed.text
+    assert pushed.reply_markup is not None
     async with db:
         fresh = await nudges.get(db, campaign.id)
         bodies = list(await db.session.scalars(select(NudgeMessage.body)))

@@ -24,6 +24,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from chronos.cli.run import scheduler_process
 from chronos.runtime import open_runtime
 from chronos.scheduler import (
     LOCK_CHECK_S,
@@ -309,6 +310,7 @@ async def test_a_standby_whose_connection_dies_reconnects_and_keeps_waiting(
 
 # --- 2. the job store survives a restart --------------------------------------------------------------
 
+RESTORED = "restored from the job store"
 LEAD_S = 6.0  # the campaign's start, from the moment it is approved
 
 
@@ -386,6 +388,7 @@ async def test_a_campaigns_start_job_survives_a_restart_and_starts_it_on_time(
     reader.start(paused=True)
     try:
         jobs = {job.id: job for job in reader.get_jobs()}
+        reader.modify_job(job_id, name=RESTORED)  # a mark only the stored job carries
     finally:
         reader.shutdown(wait=False)
     assert set(jobs) == {"nudge-sync", job_id}
@@ -404,7 +407,9 @@ async def test_a_campaigns_start_job_survives_a_restart_and_starts_it_on_time(
             lambda event: executed.append((event.job_id, event.exception)),
             EVENT_JOB_EXECUTED | EVENT_JOB_ERROR,
         )
-        assert scheduler.get_job(job_id) is not None
+        restored_job = scheduler.get_job(job_id)
+        assert restored_job is not None
+        assert restored_job.name == RESTORED, "the job came from the store, not from a fresh sync"
         assert await campaign_state(factory, campaign_id) == ("scheduled", None)
 
         async def started() -> bool:
@@ -434,3 +439,22 @@ def _async(check: Callable[[], T]) -> Callable[[], Awaitable[T]]:
 def _no_job_context_left() -> Iterator[None]:
     yield
     assert _running_scheduler_instance() is None, "run_scheduler left its job context configured"
+
+
+async def test_make_run_keeps_one_scheduler_process_running_beside_the_bot(
+    engine: AsyncEngine, job_store: AsyncEngine, scheduler_settings: Callable[[int], Settings]
+) -> None:
+    """`chronos up` (make run) starts `chronos scheduler` as a child, restarts it when it dies, and stops
+    it on the way out."""
+    scheduler_settings(1)  # the environment the child process inherits
+    async with scheduler_process():
+        first = await eventually(lambda: lock_holder(engine), 60, "the child scheduler holds the lock")
+        async with engine.connect() as admin:  # the child's lock connection dies: it exits with code 3
+            assert await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+
+        async def replaced() -> int | None:
+            holder = await lock_holder(engine)
+            return holder if holder not in (None, first) else None
+
+        await eventually(replaced, 60, "a restarted scheduler holds the lock")
+    assert await lock_holder(engine) is None, "the scheduler stops with make run"

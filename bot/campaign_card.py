@@ -1,0 +1,126 @@
+"""The campaign approval card: how it reads, its buttons, and pushing it to every active supervisor.
+
+Campaigns are submitted outside the bot (``chronos campaigns submit``, the scheduler's weekly
+auto-draft), so those processes push the card themselves through the Bot API; the bot pushes a new
+revision after a template edit. A supervisor who cannot be reached (blocked the bot, Telegram down) is
+logged and skipped: the card is always available from ``/campaigns`` too, so a failed push never undoes
+the submission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ai.text.calendar import format_date
+from bot.callbacks import CampaignAction
+from bot.render import esc
+from bot.texts import Texts
+from crm.db import UnitOfWork
+from crm.enums import CampaignStatus
+from crm.schemas.nudges import CampaignCard, NudgePolicy
+from crm.schemas.people import AgentDTO
+from crm.services import agents, nudge_results
+
+log = logging.getLogger(__name__)
+SAMPLE_CHARS = 700
+
+
+def when(texts: Texts, moment: dt.datetime | None) -> str:
+    return format_date(moment, texts.locale, with_time=True) if moment else texts.t("nudge.not_planned")
+
+
+def render_card(card: CampaignCard, texts: Texts) -> str:
+    c = card.campaign
+    excluded = ", ".join(
+        f"{texts.t(f'nudge.excluded.{reason}')} {texts.num(count)}"
+        for reason, count in card.excluded.items()
+        if count
+    )
+    samples = "\n".join(
+        texts.t(
+            "nudge.sample",
+            name=esc(s.full_name),
+            body=esc(s.body if len(s.body) <= SAMPLE_CHARS else s.body[: SAMPLE_CHARS - 1] + "…"),
+        )
+        for s in card.samples
+    )
+    return texts.t(
+        "nudge.card",
+        id=c.id,
+        name=esc(c.name),
+        status=texts.t(f"nudge.status.{c.status.value}"),
+        revision=c.revision,
+        engine=esc(c.engine or "—"),
+        purpose=esc(c.purpose),
+        audience=card.audience,
+        matched=int(c.audience_stats.get("matched", card.audience)),
+        excluded=excluded or texts.t("nudge.excluded_none"),
+        start=when(texts, card.first_send_at or c.scheduled_for),
+        finish=when(texts, card.estimated_finish_at),
+        first=card.sample_offset + 1 if card.samples else 0,
+        last=card.sample_offset + len(card.samples),
+        samples=samples,
+    )
+
+
+def card_keyboard(card: CampaignCard, texts: Texts) -> InlineKeyboardMarkup | None:
+    c = card.campaign
+    if c.status != CampaignStatus.PENDING_APPROVAL:
+        return None
+
+    def button(label: str, action: str, offset: int = 0) -> InlineKeyboardButton:
+        data = CampaignAction(action=action, campaign_id=c.id, revision=c.revision, offset=offset)
+        return InlineKeyboardButton(text=texts.t(label), callback_data=data.pack())
+
+    next_offset = card.sample_offset + len(card.samples)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button("btn.nudge_approve", "ok"), button("btn.nudge_reject", "no")],
+            [button("btn.nudge_edit", "edit"), button("btn.nudge_more", "more", next_offset)],
+        ]
+    )
+
+
+async def send_card(bot: Bot, chat_id: int, card: CampaignCard, texts: Texts) -> None:
+    await bot.send_message(chat_id, render_card(card, texts), reply_markup=card_keyboard(card, texts))
+
+
+@dataclass(frozen=True)
+class Announcement:
+    notified: int
+    unreachable: int
+
+
+async def recipients(uow: UnitOfWork) -> list[AgentDTO]:
+    """Who decides on campaigns: active supervisors and admins."""
+    return [agent for agent in await agents.list_all(uow, active_only=True) if agent.is_supervisor]
+
+
+async def send_to_supervisors(bot: Bot, card: CampaignCard, supervisors: Sequence[AgentDTO]) -> Announcement:
+    notified = 0
+    for supervisor in supervisors:
+        try:
+            await send_card(bot, supervisor.telegram_user_id, card, Texts(supervisor.locale.value))
+            notified += 1
+        except TelegramAPIError as exc:
+            log.warning(
+                "campaign %s: card not pushed to supervisor %s (%s)", card.campaign.id, supervisor.id, exc
+            )
+    return Announcement(notified=notified, unreachable=len(supervisors) - notified)
+
+
+async def push_approval_card(
+    bot: Bot, session_factory: async_sessionmaker[AsyncSession], campaign_id: int, policy: NudgePolicy
+) -> Announcement:
+    async with UnitOfWork(session_factory) as uow:
+        card = await nudge_results.card(uow, campaign_id, policy)
+        supervisors = await recipients(uow)
+    return await send_to_supervisors(bot, card, supervisors)
