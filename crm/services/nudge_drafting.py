@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
@@ -60,69 +62,79 @@ def _draft_meta(draft: Draft, topic: str | None) -> dict[str, object]:
     }
 
 
-async def draft_rows(
+async def draft_members(drafter: NudgeDrafter, members: Sequence[AudienceMember]) -> list[Draft]:
+    """One draft per member. No database work: callers run it between their transactions."""
+    return await _draft_all(drafter, [Recipient(name=m.full_name, topic=m.topic) for m in members])
+
+
+async def insert_rows(
     uow: UnitOfWork,
     campaign_id: int,
     members: Sequence[AudienceMember],
-    drafter: NudgeDrafter,
+    drafts: Sequence[Draft],
     policy: NudgePolicy,
     start: dt.datetime,
 ) -> list[str]:
-    """Insert one pending row per member with its personalised text and planned time; returns the
-    engines that wrote them."""
-    drafts = await _draft_all(drafter, [Recipient(name=m.full_name, topic=m.topic) for m in members])
-    engines = []
-    rows = []
-    for member, draft in zip(members, drafts, strict=True):
-        engines.append(draft.engine)
-        rows.append(
-            {
-                "campaign_id": campaign_id,
-                "representative_id": member.representative_id,
-                "chat_id": member.chat_id,
-                "body": draft.text,
-                "not_before": policy.window.place(start, member.best_hour, member.representative_id % 30),
-                "meta": {
-                    **_draft_meta(draft, member.topic),
-                    "best_hour": member.best_hour,
-                    "score": member.score,
-                },
-            }
-        )
+    """One pending row per member with its text and planned time; returns the engines that wrote them."""
+    rows = [
+        {
+            "campaign_id": campaign_id,
+            "representative_id": member.representative_id,
+            "chat_id": member.chat_id,
+            "body": draft.text,
+            "not_before": policy.window.place(start, member.best_hour, member.representative_id % 30),
+            "meta": {
+                **_draft_meta(draft, member.topic),
+                "best_hour": member.best_hour,
+                "score": member.score,
+            },
+        }
+        for member, draft in zip(members, drafts, strict=True)
+    ]
     for start_at in range(0, len(rows), 1000):
         await uow.session.execute(insert(NudgeMessage), rows[start_at : start_at + 1000])
-    return engines
+    return [draft.engine for draft in drafts]
 
 
-async def redraft_pending(uow: UnitOfWork, campaign_id: int, drafter: NudgeDrafter) -> list[str]:
-    """New texts for rows not sent yet (after a template edit); sent rows keep what was sent.
+@dataclass(frozen=True)
+class UnsentMessage:
+    id: int
+    full_name: str
+    meta: dict[str, Any]
 
-    The pending rows stay locked until the caller commits, so a running dispatcher (which claims with
-    ``SKIP LOCKED``) cannot send one while its text is being rewritten.
-    """
-    rows = (
-        await uow.session.execute(
-            select(NudgeMessage.id, NudgeMessage.meta, Representative.full_name)
-            .join(Representative, Representative.id == NudgeMessage.representative_id)
-            .where(
-                NudgeMessage.campaign_id == campaign_id,
-                NudgeMessage.status == NudgeMessageStatus.PENDING.value,
-            )
-            .with_for_update(of=NudgeMessage)
+    @property
+    def topic(self) -> str | None:
+        topic = self.meta.get("topic_seen")
+        return topic if isinstance(topic, str) else None
+
+
+async def unsent(uow: UnitOfWork, campaign_id: int) -> list[UnsentMessage]:
+    rows = await uow.session.execute(
+        select(NudgeMessage.id, NudgeMessage.meta, Representative.full_name)
+        .join(Representative, Representative.id == NudgeMessage.representative_id)
+        .where(
+            NudgeMessage.campaign_id == campaign_id, NudgeMessage.status == NudgeMessageStatus.PENDING.value
         )
-    ).all()
-    topics = [(row.meta or {}).get("topic_seen") for row in rows]
-    recipients = [Recipient(name=row.full_name, topic=topic) for row, topic in zip(rows, topics, strict=True)]
-    engines = []
-    for row, topic, draft in zip(rows, topics, await _draft_all(drafter, recipients), strict=True):
-        engines.append(draft.engine)
-        meta = {**(row.meta or {}), **_draft_meta(draft, topic)}
+    )
+    return [UnsentMessage(row.id, row.full_name, dict(row.meta or {})) for row in rows]
+
+
+async def redraft(drafter: NudgeDrafter, messages: Sequence[UnsentMessage]) -> list[Draft]:
+    """New texts for unsent messages (no database work)."""
+    return await _draft_all(drafter, [Recipient(name=m.full_name, topic=m.topic) for m in messages])
+
+
+async def rewrite_unsent(
+    uow: UnitOfWork, messages: Sequence[UnsentMessage], drafts: Sequence[Draft]
+) -> list[str]:
+    """Store the new texts; a message sent meanwhile keeps what was sent."""
+    for message, draft in zip(messages, drafts, strict=True):
         await uow.session.execute(
             update(NudgeMessage)
-            .where(NudgeMessage.id == row.id, NudgeMessage.status == NudgeMessageStatus.PENDING.value)
-            .values(body=draft.text, meta=meta)
+            .where(NudgeMessage.id == message.id, NudgeMessage.status == NudgeMessageStatus.PENDING.value)
+            .values(body=draft.text, meta={**message.meta, **_draft_meta(draft, message.topic)})
         )
-    return engines
+    return [draft.engine for draft in drafts]
 
 
 async def replan(uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, start: dt.datetime) -> None:

@@ -60,7 +60,7 @@ def check_template(template: str) -> str:
 
 
 async def _locked(uow: UnitOfWork, campaign_id: int) -> NudgeCampaign:
-    campaign = await uow.session.get(NudgeCampaign, campaign_id, with_for_update=True)
+    campaign = await uow.session.get(NudgeCampaign, campaign_id, with_for_update=True, populate_existing=True)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} not found", campaign_id=campaign_id)
     return campaign
@@ -116,12 +116,15 @@ async def submit(
     drafter_factory: DrafterFactory = offline_drafter,
     now: dt.datetime | None = None,
 ) -> CampaignDTO:
-    """Select the audience and draft one message per representative; the campaign awaits approval."""
+    """Select the audience and draft one message per representative; the campaign awaits approval.
+
+    Drafting (LLM calls: minutes for a large audience) runs between two short transactions, with the
+    campaign in ``draft`` meanwhile, so nothing is approved or sent from it and nothing is locked.
+    """
     now = now or _now()
     campaign = await _locked(uow, campaign_id)
     if S(campaign.status) not in EDITABLE:
         raise _refuse(campaign, "submit")
-    before = CampaignDTO.model_validate(campaign)
     rules = AudienceRules.model_validate(campaign.audience_rules)
     preview = await nudge_audience.preview(uow, rules, now, min_days_between=policy.min_days_between)
     if not preview.members:
@@ -130,10 +133,19 @@ async def submit(
             matched=preview.matched,
             excluded=preview.excluded,
         )
-    await nudge_drafting.clear_unsent(uow, campaign_id)
-    start = max(now, campaign.scheduled_for or now)
+    if S(campaign.status) != S.DRAFT:
+        before = CampaignDTO.model_validate(campaign)
+        _back_to_draft(campaign)
+        await _finish(uow, campaign, actor, "nudge_campaign.redraft", before)
+    revision, start = campaign.revision, max(now, campaign.scheduled_for or now)
     drafter = drafter_factory(parse(campaign.template), campaign.purpose)
-    engines = await nudge_drafting.draft_rows(uow, campaign_id, preview.members, drafter, policy, start)
+    await uow.commit()
+    drafts = await nudge_drafting.draft_members(drafter, preview.members)
+
+    campaign = await _still_drafting(uow, campaign_id, revision)
+    before = CampaignDTO.model_validate(campaign)
+    await nudge_drafting.clear_unsent(uow, campaign_id)
+    engines = await nudge_drafting.insert_rows(uow, campaign_id, preview.members, drafts, policy, start)
     campaign.engine = _engine_summary(engines)
     campaign.audience_stats = {
         "matched": preview.matched,
@@ -141,9 +153,25 @@ async def submit(
         "excluded": preview.excluded,
     }
     campaign.status = S.PENDING_APPROVAL.value
-    campaign.revision += 1 if before.status != S.DRAFT else 0
-    campaign.decided_by_agent_id, campaign.decided_at, campaign.rejection_reason = None, None, None
     return await _finish(uow, campaign, actor, "nudge_campaign.submit", before)
+
+
+def _back_to_draft(campaign: NudgeCampaign) -> None:
+    """While its messages are (re)drafted: not approvable, not dispatched, a new revision."""
+    campaign.status = S.DRAFT.value
+    campaign.revision += 1
+    campaign.decided_by_agent_id, campaign.decided_at, campaign.rejection_reason = None, None, None
+
+
+async def _still_drafting(uow: UnitOfWork, campaign_id: int, revision: int) -> NudgeCampaign:
+    """The campaign, locked again after drafting; refused if it was edited or cancelled meanwhile."""
+    campaign = await _locked(uow, campaign_id)
+    if campaign.revision != revision or S(campaign.status) != S.DRAFT:
+        raise StaleRevision(
+            f"campaign {campaign_id} changed while its messages were drafted; the newer change stands",
+            campaign_id=campaign_id,
+        )
+    return campaign
 
 
 def _engine_summary(engines: list[str]) -> str:
@@ -234,23 +262,35 @@ async def edit_template(
     drafter_factory: DrafterFactory = offline_drafter,
 ) -> CampaignDTO:
     """New wording: refused if it fails the guardrails; otherwise the unsent messages are redrafted and
-    the campaign (even an approved or running one) waits for approval again."""
+    the campaign (even an approved or running one) waits for approval again. It is a ``draft`` while
+    the messages are redrafted (outside any transaction), so nothing old is sent or approved meanwhile;
+    a message already sent keeps what was sent."""
     cleaned = check_template(template)
     campaign = await _locked(uow, campaign_id)
     if S(campaign.status) not in EDITABLE:
         raise _refuse(campaign, "edit")
     before = CampaignDTO.model_validate(campaign)
     campaign.template = cleaned
-    campaign.revision += 1
-    if S(campaign.status) != S.DRAFT:
-        engines = await nudge_drafting.redraft_pending(
-            uow, campaign_id, drafter_factory(parse(cleaned), campaign.purpose)
-        )
-        if engines:
-            campaign.engine = _engine_summary(engines)
-        campaign.status = S.PENDING_APPROVAL.value
-        campaign.decided_by_agent_id, campaign.decided_at, campaign.rejection_reason = None, None, None
-    return await _finish(uow, campaign, actor, "nudge_campaign.edit_template", before)
+    if S(campaign.status) == S.DRAFT:
+        campaign.revision += 1
+        return await _finish(uow, campaign, actor, "nudge_campaign.edit_template", before)
+    _back_to_draft(campaign)
+    edited = await _finish(uow, campaign, actor, "nudge_campaign.edit_template", before)
+    messages = await nudge_drafting.unsent(uow, campaign_id)
+    await uow.commit()
+    drafts = await nudge_drafting.redraft(drafter_factory(parse(cleaned), edited.purpose), messages)
+
+    try:
+        campaign = await _still_drafting(uow, campaign_id, edited.revision)
+    except StaleRevision:
+        await uow.rollback()
+        return await get(uow, campaign_id)  # a later edit or a cancel came first; it stands
+    before = CampaignDTO.model_validate(campaign)
+    engines = await nudge_drafting.rewrite_unsent(uow, messages, drafts)
+    if engines:
+        campaign.engine = _engine_summary(engines)
+    campaign.status = S.PENDING_APPROVAL.value
+    return await _finish(uow, campaign, actor, "nudge_campaign.redrafted", before)
 
 
 async def cancel(uow: UnitOfWork, campaign_id: int, actor: Actor, reason: str = "") -> CampaignDTO:
