@@ -36,7 +36,9 @@ LOCK_KEY = 0x4E554447  # "NUDG": the single active scheduler
 JOB_SCHEMA = "scheduler"
 LOCK_CHECK_S = 2.0
 """How often the active scheduler checks its lock connection (it stops at the first failure)."""
-TAKEOVER_GRACE_S = LOCK_CHECK_S + 1.0
+TAKEOVER_GRACE_S = 2 * LOCK_CHECK_S + 1.0
+"""A check sleeps LOCK_CHECK_S and may then wait LOCK_CHECK_S for its answer: the old holder has
+stopped within 2 × LOCK_CHECK_S of losing its connection, before a standby starts."""
 
 
 class LockLost(RuntimeError):

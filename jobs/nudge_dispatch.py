@@ -157,7 +157,7 @@ class Dispatcher:
         (a restart would have to report them sent-unconfirmed)."""
         try:
             await asyncio.wait_for(self._release(), RELEASE_ON_EXIT_S)
-        except (*DB_ERRORS, TimeoutError):
+        except Exception:  # never hides the error that stopped the loops
             log.warning(
                 "nudge outbox: %d failed claims not released (database unavailable); a restart reports "
                 "their rows as unconfirmed",
@@ -188,6 +188,8 @@ class Dispatcher:
                 continue
             slots = self._pacer.reserve(self.config.batch)
             await self._pacer.wait(slots[-1])
+            if stop.is_set():  # e.g. a sibling loop failed while this one waited for its slots
+                break
             token = f"{self.run_id}-{next(self._tokens)}"
             try:
                 await self._release()

@@ -25,6 +25,7 @@ from crm.services.nudge_drafting import DrafterFactory, offline_drafter
 log = logging.getLogger(__name__)
 START_JOB_PREFIX = "nudge-start-"
 AUTO_DRAFT_MAX_SCORE = 50
+AUTO_DRAFT_NAME = "پیگیری هفتگی نمایندگان کم‌تعامل"
 
 
 @dataclass
@@ -101,13 +102,12 @@ async def auto_draft() -> None:
     ctx = context()
     now = dt.datetime.now(dt.UTC)
     async with UnitOfWork(ctx.session_factory) as uow:
-        for stale in await uow.session.scalars(
-            _AUTO_DRAFTS.where(NudgeCampaign.status == CampaignStatus.DRAFT.value)
-        ):
-            # A draft left by an interrupted run (deploy, lost lock) is cancelled, never reused.
-            await nudges.cancel(uow, stale, Actor.system(), reason="an earlier auto-draft was interrupted")
         waiting = await uow.session.scalar(
-            _AUTO_DRAFTS.where(NudgeCampaign.status == CampaignStatus.PENDING_APPROVAL.value)
+            select(NudgeCampaign.id).where(
+                NudgeCampaign.created_by_agent_id.is_(None),
+                NudgeCampaign.name == AUTO_DRAFT_NAME,
+                NudgeCampaign.status == CampaignStatus.PENDING_APPROVAL.value,
+            )
         )
         if waiting is not None:
             log.info("auto-draft skipped: campaign %s still awaits a decision", waiting)
@@ -115,7 +115,7 @@ async def auto_draft() -> None:
         campaign = await nudges.create(
             uow,
             CampaignCreate(
-                name="پیگیری هفتگی نمایندگان کم‌تعامل",
+                name=AUTO_DRAFT_NAME,
                 purpose="احوال‌پرسی و پیشنهاد کمک به نمایندگانی که مدتی است با ما در تماس نبوده‌اند",
                 template=DEFAULT_TEMPLATE,
                 rules=AudienceRules(max_score=AUTO_DRAFT_MAX_SCORE),
@@ -141,6 +141,3 @@ async def auto_draft() -> None:
             raise
     if ctx.announce is not None:
         await ctx.announce(campaign.id)
-
-
-_AUTO_DRAFTS = select(NudgeCampaign.id).where(NudgeCampaign.created_by_agent_id.is_(None))

@@ -297,6 +297,7 @@ EN: dict[str, str] = {
     "nudge.excluded.unreachable": "unreachable (blocked the bot)",
     "nudge.excluded.inactive": "inactive",
     "nudge.excluded.recently_nudged": "recently nudged",
+    "nudge.excluded.already_in_campaign": "already in this campaign",
     "nudge.status.draft": "draft",
     "nudge.status.pending_approval": "awaiting approval",
     "nudge.status.approved": "approved",

@@ -309,6 +309,7 @@ FA: dict[str, str] = {
     "nudge.excluded.unreachable": "در دسترس نیست (ربات را مسدود کرده)",
     "nudge.excluded.inactive": "غیرفعال",
     "nudge.excluded.recently_nudged": "پیام اخیر",
+    "nudge.excluded.already_in_campaign": "پیش‌تر در همین کارزار",
     "nudge.status.draft": "پیش‌نویس",
     "nudge.status.pending_approval": "در انتظار تأیید",
     "nudge.status.approved": "تأییدشده",

@@ -122,16 +122,17 @@ async def scheduler_process() -> AsyncIterator[None]:
     moves the dispatcher; its advisory lock keeps it the only active one if another is running). It is
     restarted, with a growing pause, whenever it exits (e.g. code 3 after a database restart)."""
     stopping = asyncio.Event()
-    current: list[asyncio.subprocess.Process] = []
 
     async def keep_running() -> None:
         pause = 1.0
         while not stopping.is_set():
             process = await asyncio.create_subprocess_exec(sys.executable, "-m", "chronos", "scheduler")
-            current[:] = [process]
             started = time.monotonic()
             console.print(f"scheduler started (pid {process.pid}): approved nudges are sent from it")
-            code = await process.wait()
+            try:
+                code = await process.wait()
+            finally:  # stopping (or cancelled): this child goes with us
+                await _stop_child(process)
             if stopping.is_set():
                 return
             pause = 1.0 if time.monotonic() - started > SCHEDULER_STABLE_S else min(pause * 2, 60.0)
@@ -144,15 +145,18 @@ async def scheduler_process() -> AsyncIterator[None]:
         yield
     finally:
         stopping.set()
-        for process in current:
-            if process.returncode is None:
-                process.terminate()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(process.wait(), 30)
-                if process.returncode is None:
-                    process.kill()
+        supervisor.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await supervisor
+
+
+async def _stop_child(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(process.wait()), 30)
+        if process.returncode is None:
+            process.kill()
 
 
 async def seed_demo_if_empty(runtime: Runtime) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 
 from ai.nudges.engagement import EngagementScore, EngagementSignals, score
-from ai.nudges.guardrails import violations
+from ai.nudges.guardrails import shareable_topic
 from crm.db import UnitOfWork
 from crm.schemas.nudges import (
     EXCLUSION_REASONS,
@@ -231,15 +231,9 @@ async def preview(
             chat_id=row.telegram_user_id,
             score=scores[row.id].score,
             reasons=_reasons(scores[row.id]),
-            topic=_shareable_topic(topics[row.id][0]) if row.id in topics else None,
+            topic=shareable_topic(topics[row.id][0]) if row.id in topics else None,
             best_hour=int(hours[row.id][0]) if row.id in hours else None,
         )
         for row in eligible
     ]
     return AudiencePreview(matched=len(rows), members=members, excluded=excluded)
-
-
-def _shareable_topic(topic: str | None) -> str | None:
-    """A topic goes into a draft (and the LLM prompt) only if it names no emotion, archetype or
-    pressure: summaries are free text («از قطعی خیلی ناراحت بود») and must not carry profiling."""
-    return topic if topic and not violations(topic) else None

@@ -8,10 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from ai.llm import LLMGateway
 from ai.nudges.drafting import Draft, KnowledgeLookup, NudgeDrafter, Recipient
+from ai.nudges.guardrails import shareable_topic
 from ai.nudges.templates import NudgeTemplate
 from crm.db import UnitOfWork
 from crm.enums import NudgeMessageStatus
@@ -46,12 +48,16 @@ async def _draft_all(drafter: NudgeDrafter, recipients: Sequence[Recipient]) -> 
         async with limit:
             return await drafter.draft(recipient)
 
-    return list(await asyncio.gather(*(one(recipient) for recipient in recipients)))
+    async with asyncio.TaskGroup() as group:  # one failure cancels the drafts still running
+        tasks = [group.create_task(one(recipient)) for recipient in recipients]
+    return [task.result() for task in tasks]
 
 
-def _draft_meta(draft: Draft, topic: str | None) -> dict[str, object]:
-    """How a message was written (engine, prompt, fallback, what personalised it), kept on its row."""
+def _draft_meta(draft: Draft, topic: str | None, revision: int) -> dict[str, object]:
+    """How a message was written (engine, prompt, fallback, what personalised it, for which campaign
+    revision), kept on its row."""
     return {
+        "revision": revision,
         "engine": draft.engine,
         "prompt_id": draft.prompt_id,
         "prompt_version": draft.prompt_version,
@@ -74,8 +80,11 @@ async def insert_rows(
     drafts: Sequence[Draft],
     policy: NudgePolicy,
     start: dt.datetime,
+    *,
+    revision: int,
 ) -> list[str]:
-    """One pending row per member with its text and planned time; returns the engines that wrote them."""
+    """One pending row per member with its text and planned time; returns the engines that wrote them
+    (a member who got a row in this campaign meanwhile keeps it and is left out)."""
     rows = [
         {
             "campaign_id": campaign_id,
@@ -84,16 +93,33 @@ async def insert_rows(
             "body": draft.text,
             "not_before": policy.window.place(start, member.best_hour, member.representative_id % 30),
             "meta": {
-                **_draft_meta(draft, member.topic),
+                **_draft_meta(draft, member.topic, revision),
                 "best_hour": member.best_hour,
                 "score": member.score,
             },
         }
         for member, draft in zip(members, drafts, strict=True)
     ]
+    engines: list[str] = []
     for start_at in range(0, len(rows), 1000):
-        await uow.session.execute(insert(NudgeMessage), rows[start_at : start_at + 1000])
-    return [draft.engine for draft in drafts]
+        inserted = await uow.session.scalars(
+            insert(NudgeMessage)
+            .values(rows[start_at : start_at + 1000])
+            .on_conflict_do_nothing(index_elements=["campaign_id", "representative_id"])
+            .returning(NudgeMessage.meta)
+        )
+        engines += [str((meta or {}).get("engine")) for meta in inserted]
+    return engines
+
+
+async def already_in_campaign(uow: UnitOfWork, campaign_id: int) -> set[int]:
+    """Representatives with a row in this campaign that is not pending (sent, in flight, failed, skipped)."""
+    found = await uow.session.scalars(
+        select(NudgeMessage.representative_id).where(
+            NudgeMessage.campaign_id == campaign_id, NudgeMessage.status != NudgeMessageStatus.PENDING.value
+        )
+    )
+    return set(found)
 
 
 @dataclass(frozen=True)
@@ -105,7 +131,12 @@ class UnsentMessage:
     @property
     def topic(self) -> str | None:
         topic = self.meta.get("topic_seen")
-        return topic if isinstance(topic, str) else None
+        return shareable_topic(topic) if isinstance(topic, str) else None
+
+    @property
+    def revision(self) -> int | None:
+        revision = self.meta.get("revision")
+        return revision if isinstance(revision, int) else None
 
 
 async def unsent(uow: UnitOfWork, campaign_id: int) -> list[UnsentMessage]:
@@ -125,14 +156,14 @@ async def redraft(drafter: NudgeDrafter, messages: Sequence[UnsentMessage]) -> l
 
 
 async def rewrite_unsent(
-    uow: UnitOfWork, messages: Sequence[UnsentMessage], drafts: Sequence[Draft]
+    uow: UnitOfWork, messages: Sequence[UnsentMessage], drafts: Sequence[Draft], *, revision: int
 ) -> list[str]:
     """Store the new texts; a message sent meanwhile keeps what was sent."""
     for message, draft in zip(messages, drafts, strict=True):
         await uow.session.execute(
             update(NudgeMessage)
             .where(NudgeMessage.id == message.id, NudgeMessage.status == NudgeMessageStatus.PENDING.value)
-            .values(body=draft.text, meta={**message.meta, **_draft_meta(draft, message.topic)})
+            .values(body=draft.text, meta={**message.meta, **_draft_meta(draft, message.topic, revision)})
         )
     return [draft.engine for draft in drafts]
 

@@ -127,11 +127,15 @@ async def submit(
         raise _refuse(campaign, "submit")
     rules = AudienceRules.model_validate(campaign.audience_rules)
     preview = await nudge_audience.preview(uow, rules, now, min_days_between=policy.min_days_between)
-    if not preview.members:
+    # A representative this campaign already sent to (or tried to) keeps that row and gets no second one.
+    reached = await nudge_drafting.already_in_campaign(uow, campaign_id)
+    members = [m for m in preview.members if m.representative_id not in reached]
+    excluded = {**preview.excluded, "already_in_campaign": len(preview.members) - len(members)}
+    if not members:
         raise EmptyAudience(
             f"campaign {campaign_id}: nobody to nudge ({preview.matched} matched the rules, all excluded)",
             matched=preview.matched,
-            excluded=preview.excluded,
+            excluded=excluded,
         )
     if S(campaign.status) != S.DRAFT:
         before = CampaignDTO.model_validate(campaign)
@@ -140,18 +144,16 @@ async def submit(
     revision, start = campaign.revision, max(now, campaign.scheduled_for or now)
     drafter = drafter_factory(parse(campaign.template), campaign.purpose)
     await uow.commit()
-    drafts = await nudge_drafting.draft_members(drafter, preview.members)
+    drafts = await nudge_drafting.draft_members(drafter, members)
 
     campaign = await _still_drafting(uow, campaign_id, revision)
     before = CampaignDTO.model_validate(campaign)
     await nudge_drafting.clear_unsent(uow, campaign_id)
-    engines = await nudge_drafting.insert_rows(uow, campaign_id, preview.members, drafts, policy, start)
+    engines = await nudge_drafting.insert_rows(
+        uow, campaign_id, members, drafts, policy, start, revision=revision
+    )
     campaign.engine = _engine_summary(engines)
-    campaign.audience_stats = {
-        "matched": preview.matched,
-        "audience": len(preview.members),
-        "excluded": preview.excluded,
-    }
+    campaign.audience_stats = {"matched": preview.matched, "audience": len(engines), "excluded": excluded}
     campaign.status = S.PENDING_APPROVAL.value
     return await _finish(uow, campaign, actor, "nudge_campaign.submit", before)
 
@@ -264,21 +266,22 @@ async def edit_template(
     """New wording: refused if it fails the guardrails; otherwise the unsent messages are redrafted and
     the campaign (even an approved or running one) waits for approval again. It is a ``draft`` while
     the messages are redrafted (outside any transaction), so nothing old is sent or approved meanwhile;
-    a message already sent keeps what was sent."""
+    a message already sent keeps what was sent. A draft that has messages (one being redrafted, or left
+    by an interrupted redraft) is redrafted too, so an edit never leaves a campaign stuck as a draft."""
     cleaned = check_template(template)
     campaign = await _locked(uow, campaign_id)
     if S(campaign.status) not in EDITABLE:
         raise _refuse(campaign, "edit")
     before = CampaignDTO.model_validate(campaign)
     campaign.template = cleaned
-    if S(campaign.status) == S.DRAFT:
+    messages = await nudge_drafting.unsent(uow, campaign_id)
+    if not messages and S(campaign.status) == S.DRAFT:  # never submitted: nothing to redraft
         campaign.revision += 1
         return await _finish(uow, campaign, actor, "nudge_campaign.edit_template", before)
     _back_to_draft(campaign)
     edited = await _finish(uow, campaign, actor, "nudge_campaign.edit_template", before)
-    messages = await nudge_drafting.unsent(uow, campaign_id)
-    await uow.commit()
-    drafts = await nudge_drafting.redraft(drafter_factory(parse(cleaned), edited.purpose), messages)
+    drafter = drafter_factory(parse(cleaned), edited.purpose)
+    drafts = await nudge_drafting.redraft(drafter, messages)
 
     try:
         campaign = await _still_drafting(uow, campaign_id, edited.revision)
@@ -286,7 +289,12 @@ async def edit_template(
         await uow.rollback()
         return await get(uow, campaign_id)  # a later edit or a cancel came first; it stands
     before = CampaignDTO.model_validate(campaign)
-    engines = await nudge_drafting.rewrite_unsent(uow, messages, drafts)
+    engines = await nudge_drafting.rewrite_unsent(uow, messages, drafts, revision=edited.revision)
+    # Rows that were in flight at the snapshot and came back (429, a released claim) still hold the
+    # old text: written again now from the new template (offline: no model call inside a transaction).
+    late = [m for m in await nudge_drafting.unsent(uow, campaign_id) if m.revision != edited.revision]
+    late_drafts = await nudge_drafting.redraft(offline_drafter(parse(cleaned), edited.purpose), late)
+    engines += await nudge_drafting.rewrite_unsent(uow, late, late_drafts, revision=edited.revision)
     if engines:
         campaign.engine = _engine_summary(engines)
     campaign.status = S.PENDING_APPROVAL.value

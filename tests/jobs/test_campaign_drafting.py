@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ai.llm import LLMGateway
@@ -15,6 +15,7 @@ from chronos.emulators.llm import LLMEmulator, Reply
 from crm.db import UnitOfWork
 from crm.enums import AgentRole
 from crm.errors import InvalidTransition
+from crm.models import NudgeMessage
 from crm.schemas.nudges import CampaignCreate
 from crm.schemas.types import Actor
 from crm.services import nudges
@@ -75,9 +76,15 @@ async def test_a_slow_llm_drafts_outside_any_lock_and_the_campaign_is_not_approv
         await asyncio.sleep(SLOW_S / 2)
         assert not drafting.done()
         assert await _row_is_free(factory, campaign_id) == (True, "draft")
-        with pytest.raises(InvalidTransition):  # a draft cannot be approved
+        async with UnitOfWork(factory) as uow:
+            current = await nudges.get(uow, campaign_id)
+        with pytest.raises(InvalidTransition) as refused:  # a draft cannot be approved, even at its revision
             async with UnitOfWork(factory) as uow:
-                await nudges.approve(uow, campaign_id, 0, Actor.agent(supervisor_id), policy=open_policy())
+                await nudges.approve(
+                    uow, campaign_id, current.revision, Actor.agent(supervisor_id), policy=open_policy()
+                )
+        assert type(refused.value) is InvalidTransition  # not a stale revision: the state refuses it
+        assert refused.value.params["from_status"] == "draft"
         revision = await drafting
     async with UnitOfWork(factory) as uow:
         submitted = await nudges.get(uow, campaign_id)
@@ -113,6 +120,77 @@ async def test_an_edit_made_while_a_submit_drafts_wins(
             edited = await nudges.edit_template(uow, campaign_id, "درود {name}، در خدمتیم.", Actor.cli())
         with pytest.raises(StaleRevision):
             await drafting
-    assert edited.status == "draft"  # a draft is edited in place; a supervisor submits it again
+    assert edited.status == "pending_approval"  # the edit redrafted the messages; it stands
     async with UnitOfWork(factory) as uow:
         assert (await nudges.get(uow, campaign_id)).template.startswith("درود {name}")
+        bodies = list(await uow.session.scalars(select(NudgeMessage.body)))
+    assert bodies
+    assert all(body.startswith("درود") for body in bodies)  # not the slow submit's texts
+
+
+async def test_a_resubmit_skips_representatives_the_campaign_already_reached(
+    committing_session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    factory = committing_session_factory
+    campaign_id, _ = await _campaign(factory)
+    async with UnitOfWork(factory) as uow:
+        await nudges.submit(uow, campaign_id, Actor.cli(), policy=open_policy())
+        first = (await uow.session.scalars(select(NudgeMessage).order_by(NudgeMessage.id))).first()
+        assert first is not None
+        await uow.session.execute(
+            update(NudgeMessage).where(NudgeMessage.id == first.id).values(status="failed", last_error="403")
+        )
+        await uow.commit()
+    async with UnitOfWork(factory) as uow:
+        again = await nudges.submit(uow, campaign_id, Actor.cli(), policy=open_policy())
+        statuses = dict((await uow.session.execute(select(NudgeMessage.id, NudgeMessage.status))).all())
+    assert again.status == "pending_approval"
+    assert again.audience_stats["audience"] == 1
+    assert again.audience_stats["excluded"]["already_in_campaign"] == 1
+    assert statuses[first.id] == "failed"  # its record is kept
+    assert sorted(statuses.values()) == ["failed", "pending"]
+
+
+async def test_an_in_flight_message_that_comes_back_after_an_edit_gets_the_new_text(
+    committing_session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A row being sent when the edit took its snapshot, and returned to pending afterwards (a 429, a
+    released claim), must not go out with the old text under the new approval."""
+    factory = committing_session_factory
+    campaign_id, _ = await _campaign(factory)
+    async with UnitOfWork(factory) as uow:
+        await nudges.submit(uow, campaign_id, Actor.cli(), policy=open_policy())
+        in_flight = (await uow.session.scalars(select(NudgeMessage.id).order_by(NudgeMessage.id))).first()
+        await uow.session.execute(
+            update(NudgeMessage).where(NudgeMessage.id == in_flight).values(status="sending")
+        )
+        await uow.commit()
+    async with LLMEmulator() as emulator, httpx.AsyncClient() as client:
+        emulator.responder = lambda request: {"text": "متن تازه برای شما"}
+        emulator.script(Reply(delay_s=SLOW_S))
+        gateway = LLMGateway(config_for(emulator.base_url), client, retry=FAST_RETRIES)
+
+        async def edit() -> None:
+            async with UnitOfWork(factory) as uow:
+                await nudges.edit_template(
+                    uow,
+                    campaign_id,
+                    "درود {name}، در خدمتیم.",
+                    Actor.cli(),
+                    drafter_factory=drafter_factory(gateway),
+                )
+
+        editing = asyncio.create_task(edit())
+        await asyncio.sleep(SLOW_S / 2)
+        async with UnitOfWork(factory) as uow:  # the send got a 429: back to pending, old text
+            await uow.session.execute(
+                update(NudgeMessage).where(NudgeMessage.id == in_flight).values(status="pending")
+            )
+            await uow.commit()
+        await editing
+    async with UnitOfWork(factory) as uow:
+        bodies = list(
+            await uow.session.scalars(select(NudgeMessage.body).where(NudgeMessage.status == "pending"))
+        )
+    assert len(bodies) == 2
+    assert not any(body.startswith("سلام نماینده") for body in bodies)  # the old template is gone
