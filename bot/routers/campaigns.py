@@ -263,6 +263,9 @@ async def edit_template(
         return
     data = await state.get_data()
     try:
+        nudges.check_template(template)  # a refused template is answered before any redrafting
+        if gateway is not None and gateway.config.enabled:  # model drafting takes a while: say so
+            await message.answer(texts.t("nudge.redrafting"))
         drafter = drafter_factory(gateway, functools.partial(HubLookup, knowledge) if knowledge else None)
         campaign = await nudges.edit_template(
             uow, data["campaign_id"], template, identity.actor, drafter_factory=drafter

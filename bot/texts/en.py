@@ -325,6 +325,7 @@ EN: dict[str, str] = {
     "nudge.rejected": "❌ Campaign #{id} rejected. Reason: {reason}",
     "nudge.ask_template": "Send the new template of campaign #{id}. Placeholders: {{name}}, {{topic}}, {{kb_title}}; optional part: [[ … ]].\nCurrent template:\n<pre>{template}</pre>",
     "nudge.template_refused": "This template was refused:\n{problems}\nSend another one.",
+    "nudge.redrafting": "⏳ Redrafting the messages with the new template…",
     "nudge.template_saved": "✏️ Template saved and messages redrafted; the campaign awaits approval again.",
     "nudge.results_title": "📊 Campaign results:",
     "nudge.results_item": "#{id} {name} — {status}\nSent: {sent} (delivered {delivered}, unconfirmed {unconfirmed}) | failed: {failed} | skipped: {skipped} | replied: {replied} | opted out: {opted_out}\nReply sentiment: {sentiment}",

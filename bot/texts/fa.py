@@ -337,6 +337,7 @@ FA: dict[str, str] = {
     "nudge.rejected": "❌ کارزار #{id} رد شد. دلیل: {reason}",
     "nudge.ask_template": "قالب تازه کارزار #{id} را بفرستید. جای‌نگه‌دارها: {{name}}، {{topic}}، {{kb_title}}؛ بخش اختیاری: [[ … ]].\nقالب فعلی:\n<pre>{template}</pre>",
     "nudge.template_refused": "این قالب پذیرفته نشد:\n{problems}\nقالب دیگری بفرستید.",
+    "nudge.redrafting": "⏳ پیام‌ها با قالب تازه دوباره نوشته می‌شوند…",
     "nudge.template_saved": "✏️ قالب ذخیره شد و پیام‌ها دوباره نوشته شدند؛ کارزار دوباره منتظر تأیید است.",
     "nudge.results_title": "📊 نتایج کارزارها:",
     "nudge.results_item": "#{id} {name} — {status}\nارسال: {sent} (تحویل‌شده {delivered}، نامعلوم {unconfirmed}) | ناموفق: {failed} | ردشده: {skipped} | پاسخ: {replied} | لغو اشتراک: {opted_out}\nاحساس پاسخ‌ها: {sentiment}",
