@@ -70,6 +70,9 @@ async def sync_campaigns() -> None:
     async with UnitOfWork(ctx.session_factory) as uow:
         await nudges.start_due(uow, Actor.system(), now=now)
     async with UnitOfWork(ctx.session_factory) as uow:
+        for campaign_id in await nudges.refresh_stale_rows(uow):
+            log.info("campaign %s: messages back from an earlier revision rewritten", campaign_id)
+    async with UnitOfWork(ctx.session_factory) as uow:
         for campaign_id in await nudges.finish_done(uow, Actor.system(), now=now):
             log.info("campaign %s is done", campaign_id)
     if ctx.scheduler is None:

@@ -151,10 +151,14 @@ async def scheduler_process() -> AsyncIterator[None]:
 
 
 async def _stop_child(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.terminate()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(process.wait()), 30)
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(asyncio.shield(process.wait()), 30)
+    except TimeoutError:
+        pass
+    finally:  # also when cancelled again (a second Ctrl+C): never leave the child behind
         if process.returncode is None:
             process.kill()
 

@@ -48,8 +48,11 @@ async def _draft_all(drafter: NudgeDrafter, recipients: Sequence[Recipient]) -> 
         async with limit:
             return await drafter.draft(recipient)
 
-    async with asyncio.TaskGroup() as group:  # one failure cancels the drafts still running
-        tasks = [group.create_task(one(recipient)) for recipient in recipients]
+    try:
+        async with asyncio.TaskGroup() as group:  # one failure cancels the drafts still running
+            tasks = [group.create_task(one(recipient)) for recipient in recipients]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None  # callers handle the error itself, not a group
     return [task.result() for task in tasks]
 
 
@@ -112,14 +115,29 @@ async def insert_rows(
     return engines
 
 
+_FINAL = [NudgeMessageStatus.SENT.value, NudgeMessageStatus.FAILED.value, NudgeMessageStatus.SKIPPED.value]
+
+
 async def already_in_campaign(uow: UnitOfWork, campaign_id: int) -> set[int]:
-    """Representatives with a row in this campaign that is not pending (sent, in flight, failed, skipped)."""
+    """Representatives whose row in this campaign is final (sent, failed, skipped). A row still in
+    flight is not final: it may come back to pending, and is then redrafted with the campaign."""
     found = await uow.session.scalars(
         select(NudgeMessage.representative_id).where(
-            NudgeMessage.campaign_id == campaign_id, NudgeMessage.status != NudgeMessageStatus.PENDING.value
+            NudgeMessage.campaign_id == campaign_id, NudgeMessage.status.in_(_FINAL)
         )
     )
     return set(found)
+
+
+async def refresh_stale(
+    uow: UnitOfWork, campaign_id: int, template: NudgeTemplate, purpose: str, revision: int
+) -> list[str]:
+    """Unsent rows drafted for an earlier revision (they were in flight during an edit and came back
+    to pending: a 429, a released claim), written again from the current template, offline: no model
+    call inside a transaction. The outbox never sends a row of another revision meanwhile."""
+    stale = [m for m in await unsent(uow, campaign_id) if m.revision not in (None, revision)]
+    drafts = await redraft(offline_drafter(template, purpose), stale)
+    return await rewrite_unsent(uow, stale, drafts, revision=revision)
 
 
 @dataclass(frozen=True)

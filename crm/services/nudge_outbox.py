@@ -30,6 +30,7 @@ _CLAIM = text(
         JOIN nudge_campaign AS c ON c.id = m.campaign_id AND c.status = 'sending'
         JOIN representative AS r ON r.id = m.representative_id
         WHERE m.status = 'pending' AND m.not_before <= now()
+          AND COALESCE(CAST(m.meta ->> 'revision' AS integer), c.revision) = c.revision
           AND r.nudges_opt_out_at IS NULL AND r.unreachable_at IS NULL AND r.telegram_user_id = m.chat_id
           AND NOT EXISTS (
               SELECT 1 FROM nudge_message AS x

@@ -152,6 +152,10 @@ async def submit(
     engines = await nudge_drafting.insert_rows(
         uow, campaign_id, members, drafts, policy, start, revision=revision
     )
+    engines += await nudge_drafting.refresh_stale(
+        uow, campaign_id, parse(campaign.template), campaign.purpose, revision
+    )
+    excluded["already_in_campaign"] = len(preview.members) - len(engines)
     campaign.engine = _engine_summary(engines)
     campaign.audience_stats = {"matched": preview.matched, "audience": len(engines), "excluded": excluded}
     campaign.status = S.PENDING_APPROVAL.value
@@ -209,6 +213,8 @@ async def approve(
     if status != S.PENDING_APPROVAL:
         raise _refuse(campaign, "approve")
     before = CampaignDTO.model_validate(campaign)
+    # A row that returned to pending since the last drafting is brought to the approved revision.
+    await nudge_drafting.refresh_stale(uow, campaign_id, parse(campaign.template), campaign.purpose, revision)
     campaign.status = S.APPROVED.value
     campaign.decided_by_agent_id, campaign.decided_at = actor.id, now
     await uow.session.flush()
@@ -283,18 +289,13 @@ async def edit_template(
     drafter = drafter_factory(parse(cleaned), edited.purpose)
     drafts = await nudge_drafting.redraft(drafter, messages)
 
-    try:
-        campaign = await _still_drafting(uow, campaign_id, edited.revision)
-    except StaleRevision:
-        await uow.rollback()
-        return await get(uow, campaign_id)  # a later edit or a cancel came first; it stands
+    campaign = await _still_drafting(uow, campaign_id, edited.revision)  # a later change wins
     before = CampaignDTO.model_validate(campaign)
     engines = await nudge_drafting.rewrite_unsent(uow, messages, drafts, revision=edited.revision)
-    # Rows that were in flight at the snapshot and came back (429, a released claim) still hold the
-    # old text: written again now from the new template (offline: no model call inside a transaction).
-    late = [m for m in await nudge_drafting.unsent(uow, campaign_id) if m.revision != edited.revision]
-    late_drafts = await nudge_drafting.redraft(offline_drafter(parse(cleaned), edited.purpose), late)
-    engines += await nudge_drafting.rewrite_unsent(uow, late, late_drafts, revision=edited.revision)
+    # Rows that were in flight at the snapshot and came back since hold the old text.
+    engines += await nudge_drafting.refresh_stale(
+        uow, campaign_id, parse(cleaned), edited.purpose, edited.revision
+    )
     if engines:
         campaign.engine = _engine_summary(engines)
     campaign.status = S.PENDING_APPROVAL.value
@@ -396,3 +397,33 @@ async def finish_done(uow: UnitOfWork, actor: Actor, *, now: dt.datetime | None 
         audit.record(uow.session, actor, "nudge_campaign.done", "nudge_campaign", campaign.id)
     await uow.commit()
     return [campaign.id for campaign in campaigns]
+
+
+_STALE_ROWS = select(NudgeCampaign.id).where(
+    NudgeCampaign.status.in_([S.SCHEDULED.value, S.SENDING.value]),
+    select(NudgeMessage.id)
+    .where(
+        NudgeMessage.campaign_id == NudgeCampaign.id,
+        NudgeMessage.status == NudgeMessageStatus.PENDING.value,
+        func.coalesce(NudgeMessage.meta["revision"].as_integer(), NudgeCampaign.revision)
+        != NudgeCampaign.revision,
+    )
+    .exists(),
+)
+
+
+async def refresh_stale_rows(uow: UnitOfWork) -> list[int]:
+    """Approved campaigns with rows that came back to pending after an edit (in flight then, a 429 or
+    a released claim since): rewritten for the approved revision, which the outbox requires. Returns
+    the campaigns touched."""
+    touched = []
+    for campaign_id in list(await uow.session.scalars(_STALE_ROWS)):
+        campaign = await _locked(uow, campaign_id)
+        if S(campaign.status) in (S.SCHEDULED, S.SENDING):
+            template = parse(campaign.template)
+            await nudge_drafting.refresh_stale(
+                uow, campaign_id, template, campaign.purpose, campaign.revision
+            )
+            touched.append(campaign_id)
+        await uow.commit()
+    return touched

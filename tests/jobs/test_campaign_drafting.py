@@ -4,6 +4,7 @@ campaign is a draft (nothing approved or sent from it) and its row is not locked
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from crm.errors import InvalidTransition
 from crm.models import NudgeMessage
 from crm.schemas.nudges import CampaignCreate
 from crm.schemas.types import Actor
-from crm.services import nudges
+from crm.services import nudge_outbox, nudges
 from crm.services.nudge_drafting import drafter_factory
 from crm.services.nudges import StaleRevision
 from tests.ai.test_gateway_support import FAST_RETRIES, config_for
@@ -194,3 +195,72 @@ async def test_an_in_flight_message_that_comes_back_after_an_edit_gets_the_new_t
         )
     assert len(bodies) == 2
     assert not any(body.startswith("سلام نماینده") for body in bodies)  # the old template is gone
+
+
+async def _set_status(factory: async_sessionmaker[AsyncSession], row_id: int, status: str) -> None:
+    async with UnitOfWork(factory) as uow:
+        await uow.session.execute(update(NudgeMessage).where(NudgeMessage.id == row_id).values(status=status))
+        await uow.commit()
+
+
+async def _first_row(factory: async_sessionmaker[AsyncSession]) -> int:
+    async with UnitOfWork(factory) as uow:
+        found = (await uow.session.scalars(select(NudgeMessage.id).order_by(NudgeMessage.id))).first()
+    assert found is not None
+    return found
+
+
+async def test_a_message_in_flight_through_a_resubmit_and_back_is_redrafted_before_approval(
+    committing_session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    factory = committing_session_factory
+    campaign_id, supervisor_id = await _campaign(factory)
+    async with UnitOfWork(factory) as uow:
+        await nudges.submit(uow, campaign_id, Actor.cli(), policy=open_policy())
+    in_flight = await _first_row(factory)
+    await _set_status(factory, in_flight, "sending")
+    async with UnitOfWork(factory) as uow:
+        await nudges.edit_template(uow, campaign_id, "درود {name}، در خدمتیم.", Actor.cli())
+        resubmitted = await nudges.submit(uow, campaign_id, Actor.cli(), policy=open_policy())
+    # The in-flight row kept its place (the insert met it and left it alone) and is counted so.
+    assert resubmitted.audience_stats["audience"] == 1
+    assert resubmitted.audience_stats["excluded"]["already_in_campaign"] == 1
+    await _set_status(factory, in_flight, "pending")  # its send got a 429: back with the old text
+    async with UnitOfWork(factory) as uow:
+        await nudges.approve(
+            uow, campaign_id, resubmitted.revision, Actor.agent(supervisor_id), policy=open_policy()
+        )
+        body = await uow.session.scalar(select(NudgeMessage.body).where(NudgeMessage.id == in_flight))
+    assert body is not None
+    assert body.startswith("درود")  # rewritten for the approved revision, not the old template
+
+
+async def test_the_outbox_never_sends_a_row_of_an_earlier_revision_and_the_sync_rewrites_it(
+    committing_session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    factory = committing_session_factory
+    campaign_id, supervisor_id = await _campaign(factory)
+    policy = open_policy()
+    async with UnitOfWork(factory) as uow:
+        submitted = await nudges.submit(uow, campaign_id, Actor.cli(), policy=policy)
+        await nudges.approve(uow, campaign_id, submitted.revision, Actor.agent(supervisor_id), policy=policy)
+        await nudges.start_due(uow, Actor.system(), now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+        stale = await _first_row(factory)
+        # As if it had been in flight through an edit and an approval, and came back afterwards.
+        await uow.session.execute(
+            update(NudgeMessage)
+            .where(NudgeMessage.id == stale)
+            .values(body="متن قدیمی", meta=NudgeMessage.meta.op("||")(text("'{\"revision\": -1}'::jsonb")))
+        )
+        await uow.commit()
+    async with UnitOfWork(factory) as uow:
+        claimed = await nudge_outbox.claim(uow, 10, "test-token", per_chat_interval_s=0)
+    assert stale not in {row.id for row in claimed}
+    assert len(claimed) == 1  # the other, current row
+    async with UnitOfWork(factory) as uow:
+        assert await nudges.refresh_stale_rows(uow) == [campaign_id]
+        body = await uow.session.scalar(select(NudgeMessage.body).where(NudgeMessage.id == stale))
+        claimed = await nudge_outbox.claim(uow, 10, "test-token-2", per_chat_interval_s=0)
+    assert body is not None
+    assert body.startswith("سلام نماینده")  # the approved template again
+    assert [row.id for row in claimed] == [stale]
