@@ -35,14 +35,15 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings | None = None, *, migrate_first: bool = False
+    settings: Settings | None = None,
 ) -> AsyncIterator[Runtime]:
+    """The composition root. Every entry point migrates first (a no-op at head), so any ``chronos``
+    command works on a fresh data directory or a database an upgrade left behind."""
     settings = settings or get_settings()
     url = resolve_database_url(settings)
     if settings.database.url is None:
         await ensure_database(url)
-    if migrate_first:
-        await migrate.upgrade(url)
+    await migrate.upgrade(url)
     engine = create_engine(url, pool_size=settings.database.pool_size, echo=settings.database.echo)
     session_factory = create_session_factory(engine)
     http = httpx.AsyncClient()

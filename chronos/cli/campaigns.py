@@ -144,9 +144,11 @@ def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> N
         print_json({**campaign.model_dump(mode="json"), "announcement": announced and asdict(announced)})
         return
     stats = campaign.audience_stats
+    excluded = stats.get("excluded") or {}
+    left_out = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in excluded.items() if count)
     console.print(
         f"campaign #{campaign.id} awaits approval: {stats.get('audience')} messages drafted "
-        f"({campaign.engine}); excluded {stats.get('excluded')}"
+        f"({campaign.engine}); left out: {left_out or 'nobody'}"
     )
     if announced is None:
         console.print("BOT_TOKEN is not set: supervisors open the approval card with /campaigns")

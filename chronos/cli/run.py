@@ -77,7 +77,7 @@ def bot(
     """Run the Telegram bot (needs BOT_TOKEN)."""
 
     async def _go() -> None:
-        async with open_runtime(migrate_first=True) as runtime:
+        async with open_runtime() as runtime:
             await run_bot(runtime, webhook=webhook)
 
     run(_go)
@@ -91,7 +91,7 @@ def console_command(
         raise typer.BadParameter(f"--as must be one of {', '.join(ROLES)}")
 
     async def _go() -> None:
-        async with open_runtime(migrate_first=True) as runtime:
+        async with open_runtime() as runtime:
             await run_console(runtime, as_role)
 
     run(_go)
@@ -102,7 +102,7 @@ def up() -> None:
     scheduler beside it, or the offline console."""
 
     async def _go() -> None:
-        async with open_runtime(migrate_first=True) as runtime:
+        async with open_runtime() as runtime:
             await seed_demo_if_empty(runtime)
             if runtime.settings.bot.token is not None:
                 async with scheduler_process():

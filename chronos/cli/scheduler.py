@@ -22,7 +22,7 @@ def scheduler(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with open_runtime(migrate_first=True) as runtime:
+        async with open_runtime() as runtime:
             await run_scheduler(runtime, stop, wait_for_lock=wait)
 
     try:

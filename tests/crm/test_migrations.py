@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,9 +13,12 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from typer.testing import CliRunner
 
 from chronos import migrate
+from chronos.cli import app
 from chronos.database import drop_database, ensure_database
+from chronos.settings import get_settings
 from crm.models import Base
 
 
@@ -60,3 +64,22 @@ async def test_round_trip_upgrade_downgrade_upgrade(scratch_url: str) -> None:
     await migrate.upgrade(scratch_url)
     assert set(Base.metadata.tables) <= await _table_names(scratch_url)
     assert "(head)" in await migrate.current(scratch_url)
+
+
+def test_any_command_on_an_empty_database_migrates_it_first(
+    server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh data directory or a database an upgrade left behind: `chronos …` works, no traceback."""
+    url = make_url(server_url).set(database=f"chronos_fresh_{uuid.uuid4().hex[:8]}")
+    rendered = url.render_as_string(hide_password=False)
+    asyncio.run(ensure_database(rendered))
+    try:
+        monkeypatch.setenv("DATABASE_URL", rendered)
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["campaigns", "list", "--json"])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() == "[]"
+        assert "nudge_campaign" in asyncio.run(_table_names(rendered))
+    finally:
+        get_settings.cache_clear()
+        asyncio.run(drop_database(rendered))
