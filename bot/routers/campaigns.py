@@ -268,7 +268,12 @@ async def edit_template(
             await message.answer(texts.t("nudge.redrafting"))
         drafter = drafter_factory(gateway, functools.partial(HubLookup, knowledge) if knowledge else None)
         campaign = await nudges.edit_template(
-            uow, data["campaign_id"], template, identity.actor, drafter_factory=drafter
+            uow,
+            data["campaign_id"],
+            template,
+            identity.actor,
+            drafter_factory=drafter,
+            expected_revision=data.get("revision"),  # another supervisor's edit since the card: refused
         )
     except TemplateRefused as exc:
         found = exc.params.get("problems")

@@ -268,8 +268,10 @@ async def edit_template(
     actor: Actor,
     *,
     drafter_factory: DrafterFactory = offline_drafter,
+    expected_revision: int | None = None,
 ) -> CampaignDTO:
-    """New wording: refused if it fails the guardrails; otherwise the unsent messages are redrafted and
+    """New wording: refused if it fails the guardrails (or, with ``expected_revision``, if the campaign
+    changed since the editor saw it); otherwise the unsent messages are redrafted and
     the campaign (even an approved or running one) waits for approval again. It is a ``draft`` while
     the messages are redrafted (outside any transaction), so nothing old is sent or approved meanwhile;
     a message already sent keeps what was sent. A draft that has messages (one being redrafted, or left
@@ -278,6 +280,13 @@ async def edit_template(
     campaign = await _locked(uow, campaign_id)
     if S(campaign.status) not in EDITABLE:
         raise _refuse(campaign, "edit")
+    if expected_revision is not None and campaign.revision != expected_revision:
+        raise StaleRevision(
+            f"campaign {campaign_id} changed (revision {campaign.revision}, editor saw {expected_revision})",
+            campaign_id=campaign_id,
+            from_status=campaign.status,
+            action="edit",
+        )
     before = CampaignDTO.model_validate(campaign)
     campaign.template = cleaned
     messages = await nudge_drafting.unsent(uow, campaign_id)

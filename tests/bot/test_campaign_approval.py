@@ -238,3 +238,22 @@ async def test_rep_reply_reaches_the_agent_who_answers_and_stop_skips_the_queue(
     assert tuple(row or ()) == ("skipped", "opted out")
     assert opted is not None
     assert campaign.id
+
+
+async def test_two_supervisors_editing_the_same_card_the_second_is_told_it_changed(
+    harness: BotHarness, db: UnitOfWork
+) -> None:
+    campaign, _ = await _campaign(db, 2)
+    _, first = await _supervisor(harness, db)
+    _, second = await _supervisor(harness, db)
+    first_card = await _open_card(harness, first, campaign)
+    second_card = await _open_card(harness, second, campaign)
+    await harness.press(first, first_card, _data(campaign, "edit"))
+    await harness.press(second, second_card, _data(campaign, "edit"))
+    await harness.text(first, "سلام {name} عزیز، هر سؤالی دارید همین‌جا بپرسید.")
+    [answer] = sent_texts(await harness.text(second, "درود {name}، در خدمتیم."))
+    assert answer == FA["nudge.stale"]
+    async with db:
+        current = await nudges.get(db, campaign.id)
+    assert current.template.startswith("سلام {name} عزیز، هر سؤالی")  # the first edit stands
+    assert current.revision == campaign.revision + 1
