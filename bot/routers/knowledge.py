@@ -176,73 +176,49 @@ async def _fix(
 
 
 @router.message(Command("ask"))
+@router.message(KnowledgeStates.question, TEXT)
 async def ask(
     message: Message,
     bot: Bot,
-    command: CommandObject,
     uow: UnitOfWork,
     identity: Identity,
     texts: Texts,
     state: FSMContext,
+    command: CommandObject | None = None,
     knowledge: KnowledgeHub | None = None,
     gateway: LLMGateway | None = None,
 ) -> None:
+    """``/ask question``, or ``/ask`` then the question as the next message."""
     await state.clear()
-    if not command.args:
+    if command is not None and not command.args:
         await state.set_state(KnowledgeStates.question)
         await message.answer(texts.t("kb.ask_prompt"), reply_markup=keyboards.cancel_only(texts))
         return
-    await _ask(bot, message, command.args.strip(), uow, identity, texts, knowledge, gateway)
-
-
-@router.message(KnowledgeStates.question, TEXT)
-async def ask_question(
-    message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
-    identity: Identity,
-    texts: Texts,
-    state: FSMContext,
-    knowledge: KnowledgeHub | None = None,
-    gateway: LLMGateway | None = None,
-) -> None:
-    await state.clear()
-    await _ask(bot, message, (message.text or "").strip(), uow, identity, texts, knowledge, gateway)
+    question = command.args if command is not None else message.text
+    await _ask(bot, message, (question or "").strip(), uow, identity, texts, knowledge, gateway)
 
 
 @router.message(Command("fix"))
+@router.message(KnowledgeStates.problem, TEXT)
 async def fix(
     message: Message,
     bot: Bot,
-    command: CommandObject,
     uow: UnitOfWork,
     identity: Identity,
     texts: Texts,
     state: FSMContext,
+    command: CommandObject | None = None,
     knowledge: KnowledgeHub | None = None,
     gateway: LLMGateway | None = None,
 ) -> None:
+    """``/fix problem``, or ``/fix`` then the problem as the next message."""
     await state.clear()
-    if not command.args:
+    if command is not None and not command.args:
         await state.set_state(KnowledgeStates.problem)
         await message.answer(texts.t("kb.fix_prompt"), reply_markup=keyboards.cancel_only(texts))
         return
-    await _fix(bot, message, command.args.strip(), uow, identity, texts, knowledge, gateway)
-
-
-@router.message(KnowledgeStates.problem, TEXT)
-async def fix_problem(
-    message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
-    identity: Identity,
-    texts: Texts,
-    state: FSMContext,
-    knowledge: KnowledgeHub | None = None,
-    gateway: LLMGateway | None = None,
-) -> None:
-    await state.clear()
-    await _fix(bot, message, (message.text or "").strip(), uow, identity, texts, knowledge, gateway)
+    problem = command.args if command is not None else message.text
+    await _fix(bot, message, (problem or "").strip(), uow, identity, texts, knowledge, gateway)
 
 
 # FAQ review (supervisors)

@@ -65,6 +65,18 @@ async def _store(uow: UnitOfWork, row: AISuggestion) -> int:
     return row.id
 
 
+async def _store_cited(
+    uow: UnitOfWork, kind: SuggestionKind, result: AIResult[Any], agent_id: int | None
+) -> int:
+    """An answer or a diagnosis, stored with the documents it cites as evidence."""
+    value = result.value
+    row = _suggestion(
+        kind, result, value.model_dump(mode="json"), agent_id=agent_id,
+        evidence=[c.doc_id for c in value.citations],
+    )  # fmt: skip
+    return await _store(uow, row)
+
+
 async def ask(
     uow: UnitOfWork,
     hub: KnowledgeHub,
@@ -76,15 +88,8 @@ async def ask(
     result = await kb_answer.answer(
         hub, question, gateway=gateway, min_confidence=hub.settings.min_confidence
     )
-    value = result.value
-    row = _suggestion(
-        SuggestionKind.KB_ANSWER,
-        result,
-        value.model_dump(mode="json"),
-        agent_id=agent_id,
-        evidence=[c.doc_id for c in value.citations],
-    )
-    return AnswerDTO(suggestion_id=await _store(uow, row), engine=result.engine, answer=value)
+    suggestion_id = await _store_cited(uow, SuggestionKind.KB_ANSWER, result, agent_id)
+    return AnswerDTO(suggestion_id=suggestion_id, engine=result.engine, answer=result.value)
 
 
 async def diagnose(
@@ -98,15 +103,8 @@ async def diagnose(
     result = await troubleshoot.diagnose(
         hub, problem, gateway=gateway, min_confidence=hub.settings.min_confidence
     )
-    value = result.value
-    row = _suggestion(
-        SuggestionKind.TROUBLESHOOT,
-        result,
-        value.model_dump(mode="json"),
-        agent_id=agent_id,
-        evidence=[c.doc_id for c in value.citations],
-    )
-    return DiagnosisDTO(suggestion_id=await _store(uow, row), engine=result.engine, path=value)
+    suggestion_id = await _store_cited(uow, SuggestionKind.TROUBLESHOOT, result, agent_id)
+    return DiagnosisDTO(suggestion_id=suggestion_id, engine=result.engine, path=result.value)
 
 
 async def _draft_dto(
