@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -109,6 +110,12 @@ class Interaction(Base):
             "sentiment_score IS NULL OR sentiment_score BETWEEN -1 AND 1", name="sentiment_score_range"
         ),
         CheckConstraint("(sentiment_label IS NULL) = (sentiment_score IS NULL)", name="sentiment_complete"),
+        # Text CRT sent is never the representative's emotion.
+        CheckConstraint(
+            "NOT crt_authored OR (sentiment_label IS NULL AND sentiment_score IS NULL AND emotions IS NULL "
+            "AND sentiment_engine IS NULL)",
+            name="crt_authored_unscored",
+        ),
         CheckConstraint(
             "length(btrim(source)) > 0 AND length(btrim(idempotency_key)) > 0", name="idempotency"
         ),
@@ -117,8 +124,12 @@ class Interaction(Base):
         Index("ix_interaction_representative_id_occurred_at", "representative_id", text("occurred_at DESC")),
         # Agent activity digests.
         Index("ix_interaction_agent_id_occurred_at", "agent_id", "occurred_at"),
-        # Sentiment backfill: rows still without an analysis.
-        Index("ix_interaction_unscored", "id", postgresql_where=text("sentiment_label IS NULL")),
+        # Sentiment backfill: the representative's words still without an analysis.
+        Index(
+            "ix_interaction_unscored",
+            "id",
+            postgresql_where=text("sentiment_label IS NULL AND NOT crt_authored"),
+        ),
     )
 
     id: Mapped[IntPK]
@@ -136,6 +147,8 @@ class Interaction(Base):
     emotions: Mapped[dict[str, Any] | None]
     signals: Mapped[list[Any] | None]
     sentiment_engine: Mapped[str | None] = mapped_column(String(64))
+    # A message CRT sent verbatim (a sent draft, an agent's answer): its text is ours, not the rep's.
+    crt_authored: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     voice_note_id: Mapped[int | None] = mapped_column(
         ForeignKey("voice_note.id", ondelete="SET NULL"), unique=True
     )

@@ -31,6 +31,8 @@ class InteractionCreate(DTO):
     outcome: Outcome | None = None
     voice_note_id: int | None = None
     ai_suggestion_id: int | None = None
+    crt_authored: bool = False
+    """The text is a message CRT sent (a sent draft, an agent's answer): never scored as the rep's."""
     source: str = Field(min_length=1, max_length=32)
     idempotency_key: str = Field(min_length=1, max_length=128)
 

@@ -17,12 +17,14 @@ from crm.services import sentiment
 async def log(uow: UnitOfWork, data: InteractionCreate, actor: Actor) -> tuple[InteractionDTO, bool]:
     """Insert unless (source, idempotency_key) was seen; returns the row and whether it is new.
 
-    The text (body, else summary) is scored by the offline sentiment engine and stored in the row.
+    The text (body, else summary) is scored by the offline sentiment engine and stored in the row,
+    unless CRT wrote it (``crt_authored``): our own words are never the representative's emotion.
     """
     if await uow.session.get(Representative, data.representative_id) is None:
         raise NotFound(f"representative {data.representative_id} not found", rep_id=data.representative_id)
     values = data.model_dump()
-    values.update(sentiment.columns_for(data.body, data.summary))
+    if not data.crt_authored:
+        values.update(sentiment.columns_for(data.body, data.summary))
     inserted_id = await uow.session.scalar(
         insert(Interaction)
         .values(**{k: (v.value if hasattr(v, "value") else v) for k, v in values.items()})

@@ -28,7 +28,6 @@ from crm.errors import NotFound, ValidationFailed
 from crm.models import AISuggestion, CrtAgent, Interaction, Representative
 from crm.schemas.knowledge import AnswerDTO, DiagnosisDTO, DraftDTO, DraftSentDTO
 from crm.schemas.types import Actor
-from crm.services import sentiment
 
 Sender = Callable[[int, str], Awaitable[int]]
 """Sends text to a Telegram chat id and returns the message id (the bot's ``send_message``)."""
@@ -217,7 +216,7 @@ async def send_draft(uow: UnitOfWork, suggestion_id: int, sender: Sender, actor:
                 ai_suggestion_id=row.id,
                 source=DRAFT_SOURCE,
                 idempotency_key=key,
-                **sentiment.columns_for(current.text, None),
+                crt_authored=True,
             )
             .on_conflict_do_nothing(index_elements=["source", "idempotency_key"])
             .returning(Interaction.id)

@@ -109,6 +109,7 @@ async def log_answer(
             direction=Direction.OUTBOUND,
             occurred_at=at,
             body=body,
+            crt_authored=True,
             source="telegram_answer",
             idempotency_key=idempotency_key,
         ),

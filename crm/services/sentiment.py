@@ -2,9 +2,10 @@
 
 Logging (:func:`crm.services.interactions.log`) scores the text with the offline engine inside its
 transaction: deterministic, no network, about a millisecond. The text is the body (the
-representative's message, a voice-note transcript) or, without one, the agent's summary. Rows written
-around the service (CSV import, SQL) stay unscored until :func:`backfill` reaches them; an
-interaction without any text stays unscored for good, and the backfill passes it by.
+representative's message, a voice-note transcript) or, without one, the agent's summary. Messages
+CRT sent (``crt_authored``) are never scored: only the representative's own words feed their
+sentiment. Rows written around the service (CSV import, SQL) stay unscored until :func:`backfill`
+reaches them; an interaction without any text stays unscored for good, and the backfill passes it by.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ Progress = Callable[[int, int], None]
 
 DEFAULT_BATCH_SIZE: Final = 500
 ENGINE_COLUMN_CHARS: Final = 64
-_UNSCORED = Interaction.sentiment_label.is_(None)
+# The representative's words without an analysis; text CRT sent is never scored (crt_authored).
+_UNSCORED = Interaction.sentiment_label.is_(None) & ~Interaction.crt_authored
 
 
 @cache
@@ -74,9 +76,13 @@ def columns_for(body: str | None, summary: str | None) -> dict[str, Any]:
     return {} if text is None else columns(offline_analyzer().analyze(text))
 
 
+def unscored_count() -> Select[int]:
+    """How many rows the backfill has left: counted on the partial index ix_interaction_unscored."""
+    return select(func.count(Interaction.id)).where(_UNSCORED)
+
+
 async def count_unscored(uow: UnitOfWork) -> int:
-    # Counted on the partial index ix_interaction_unscored (index-only scan).
-    return int(await uow.session.scalar(select(func.count(Interaction.id)).where(_UNSCORED)) or 0)
+    return int(await uow.session.scalar(unscored_count()) or 0)
 
 
 def unscored_after(cursor: int, limit: int) -> Select[int, str | None, str | None]:
@@ -92,7 +98,7 @@ def unscored_after(cursor: int, limit: int) -> Select[int, str | None, str | Non
 _TABLE = cast(Table, Interaction.__table__)
 _STORE = (
     update(_TABLE)
-    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.sentiment_label.is_(None))
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.sentiment_label.is_(None), ~_TABLE.c.crt_authored)
     .values(
         sentiment_label=bindparam("b_label"),
         sentiment_score=bindparam("b_score"),

@@ -176,7 +176,8 @@ async def test_draft_flow_revise_and_send_to_the_representative(harness: BotHarn
         assert [(i.representative_id, i.agent_id, i.channel, i.ai_suggestion_id) for i in logged] == [
             (rep.id, agent_id, "telegram", shorter["id"])
         ]
-        assert logged[0].sentiment_label is not None  # scored in the sending transaction, not by a backfill
+        # Our own words are never scored as the representative's emotion, now or by a backfill.
+        assert (logged[0].crt_authored, logged[0].sentiment_label, logged[0].emotions) == (True, None, None)
     again = await harness.press(
         user, confirm, KnowledgeAction(action="confirm", id=shorter["id"]).pack(), check=False
     )

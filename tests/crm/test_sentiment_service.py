@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
 
 from ai.sentiment import ENGINE, SentimentResult
 from crm.db import UnitOfWork
@@ -156,9 +157,7 @@ async def test_backfill_reads_unscored_rows_through_the_partial_index(uow: UnitO
     async with uow:
         await uow.session.execute(text("SET LOCAL enable_seqscan = off"))
         batch = await _plan(uow, sentiment.unscored_after(0, 500))
-        counted = await _plan(
-            uow, select(func.count(Interaction.id)).where(Interaction.sentiment_label.is_(None))
-        )
+        counted = await _plan(uow, sentiment.unscored_count())
     assert "ix_interaction_unscored" in batch
     assert "ix_interaction_unscored" in counted
 
@@ -168,3 +167,39 @@ async def test_backfill_rejects_a_silly_batch_size(uow: UnitOfWork) -> None:
         with pytest.raises(ValueError, match="batch_size"):
             await sentiment.backfill(uow, batch_size=0)
         assert await uow.session.scalar(select(func.count(AuditLog.id))) == 0
+
+
+APOLOGY = "واقعاً متأسفیم و بابت قطعی ناراحت‌کنندهٔ دیشب عذرخواهی می‌کنیم؛ مشکل کامل حل شده است."
+
+
+async def test_text_crt_sent_is_never_scored_as_the_representatives_emotion(uow: UnitOfWork) -> None:
+    """An outbound /draft apology was scored −0.87 and turned the rep's arc negative."""
+    async with uow:
+        rep = await make_rep(uow)
+        sent = _create(rep.id, "ours", body=APOLOGY).model_copy(
+            update={"direction": Direction.OUTBOUND, "crt_authored": True}
+        )
+        ours, _ = await interactions.log(uow, sent, Actor.cli())
+        theirs, _ = await interactions.log(uow, _create(rep.id, "theirs", body=APOLOGY), Actor.cli())
+        assert await sentiment.count_unscored(uow) == 0  # the backfill does not see ours either
+        report = await sentiment.backfill(uow)
+        ours_row, theirs_row = await _row(uow, ours.id), await _row(uow, theirs.id)
+
+    assert sentiment.offline_analyzer().analyze(APOLOGY).label == "negative"  # the text itself reads sad
+    assert (ours_row.sentiment_label, ours_row.emotions, ours_row.signals) == (None, None, None)
+    assert theirs_row.sentiment_label == "negative"  # the same words from the rep do count
+    assert report.scored == 0
+
+
+async def test_the_database_refuses_a_score_on_crt_text(uow: UnitOfWork) -> None:
+    async with uow:
+        rep = await make_rep(uow)
+        with pytest.raises(IntegrityError, match="crt_authored_unscored"):
+            await uow.session.execute(
+                text(
+                    "INSERT INTO interaction (representative_id, channel, direction, occurred_at, body, "
+                    "crt_authored, sentiment_label, sentiment_score, source, idempotency_key) "
+                    "VALUES (:rep, 'telegram', 'outbound', :at, 'x', true, 'negative', -0.8, 'sql', 'k')"
+                ),
+                {"rep": rep.id, "at": T0},
+            )
