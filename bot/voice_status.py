@@ -7,7 +7,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import VoiceAction
+from bot.callbacks import RepReply, VoiceAction
 from bot.render import esc
 from bot.texts import Texts
 from crm.enums import VoiceFailure, VoiceNoteStatus
@@ -89,7 +89,8 @@ class VoiceStatusRenderer:
             if view.representative is not None
             else texts.t("voice.unknown_rep")
         )
-        parts = [texts.t("voice.done_title", who=who), _lines(view, texts)]
+        title = "voice.rep_title" if note.from_representative else "voice.done_title"
+        parts = [texts.t(title, who=who), _lines(view, texts)]
         if note.transcript_corrected:
             corrected = note.transcript_corrected[:MAX_TRANSCRIPT_CHARS]
             parts.append(texts.t("voice.corrected_note", text=esc(corrected)))
@@ -102,6 +103,14 @@ class VoiceStatusRenderer:
                 model=esc(note.model or "?"),
             )
         )
+        if view.sentiment_label is not None and view.sentiment_score is not None:
+            parts.append(
+                texts.t(
+                    "voice.sentiment",
+                    label=texts.t(f"arc.state.{view.sentiment_label.value}"),
+                    score=texts.decimal(f"{view.sentiment_score:+.2f}"),
+                )
+            )
         parts.append(texts.t("voice.logged" if view.interaction_id is not None else "voice.needs_rep"))
         return "\n\n".join(parts)
 
@@ -119,6 +128,9 @@ class VoiceStatusRenderer:
         ]
         if view.representative is None:
             rows.append([button("btn.voice_search", "find")])
+        elif view.note.from_representative:
+            reply = RepReply(rep_id=view.representative.id).pack()
+            rows.append([InlineKeyboardButton(text=texts.t("btn.reply"), callback_data=reply)])
         return InlineKeyboardMarkup(inline_keyboard=rows)
 
     @staticmethod

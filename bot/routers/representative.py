@@ -1,4 +1,5 @@
-"""What a linked representative can do: opt out (/stop), opt back in (/start), and write to MarFanet."""
+"""What a linked representative can do: opt out (/stop), opt back in (/start), ask for /help, and
+write or speak to MarFanet (text replies and voice notes reach their agent)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.callbacks import RepReply
 from bot.filters import IsRepresentative
+from bot.media import VOICE_CONTENT, voice_incoming
 from bot.render import esc
 from bot.texts import Texts
+from bot.voice_status import VoiceStatusRenderer
 from crm.db import UnitOfWork
 from crm.enums import Channel, Direction
 from crm.schemas.activity import InteractionCreate
 from crm.schemas.people import RepresentativeDTO
 from crm.services import interactions, nudge_replies, representatives
 from crm.services.access import Identity
+from crm.services.voice_pipeline import IntakeOutcome, VoicePipeline
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -44,6 +48,43 @@ async def start(message: Message, identity: Identity, uow: UnitOfWork, texts: Te
         await message.answer(texts.t("start.opted_in"))
         return
     await message.answer(texts.t("start.representative", name=esc(rep.full_name)))
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, texts: Texts) -> None:
+    await message.answer(texts.t("rep.help"))
+
+
+@router.message(VOICE_CONTENT)
+async def voice_note(
+    message: Message,
+    identity: Identity,
+    uow: UnitOfWork,
+    texts: Texts,
+    voice: VoicePipeline | None = None,
+) -> None:
+    """A representative's own voice note: stored, transcribed and logged on them like any other, its
+    transcript shown to the agent who handles their replies (never to the representative)."""
+    rep = identity.representative
+    assert rep is not None
+    if voice is None:
+        await message.answer(texts.t("rep.voice_unavailable"))
+        return
+    recipients = await nudge_replies.reply_recipients(uow, rep)
+    owner = recipients[0] if recipients else None
+    data = voice_incoming(
+        message,
+        agent_id=None if owner is None else owner.id,
+        chat_id=None if owner is None else owner.telegram_user_id,
+        representative_id=rep.id,
+        from_representative=True,
+    )
+    result = await voice.intake(uow, data, identity.actor)
+    if result.outcome == IntakeOutcome.REJECTED:
+        reason = VoiceStatusRenderer.for_limits(voice.limits).failure(result.view.note.failure_code, texts)
+        await message.answer(texts.t("rep.voice_rejected", reason=reason))
+        return
+    await message.answer(texts.t("rep.voice_received"))
 
 
 @router.message(F.text & ~F.text.startswith("/"))

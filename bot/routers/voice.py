@@ -23,12 +23,13 @@ from aiogram.types import (
 from bot import keyboards
 from bot.callbacks import VoiceAction
 from bot.filters import IsAgent
+from bot.media import VOICE_CONTENT, voice_incoming
 from bot.render import esc
 from bot.texts import Texts
 from bot.voice_status import VoiceStatusRenderer
 from crm.db import UnitOfWork
 from crm.errors import DomainError
-from crm.schemas.voice import RepRef, VoiceKind, VoiceNoteIncoming, VoiceNoteView
+from crm.schemas.voice import RepRef, VoiceNoteView
 from crm.services import voice_notes, voice_review
 from crm.services.access import Identity
 from crm.services.voice_pipeline import IntakeOutcome, VoicePipeline
@@ -38,43 +39,11 @@ router.message.filter(IsAgent())
 router.callback_query.filter(IsAgent())
 
 MAX_QUERY = 100
-_MEDIA_DOCUMENT = F.document & (
-    F.document.mime_type.startswith("audio/") | F.document.mime_type.startswith("video/")
-)
-VOICE_CONTENT = F.voice | F.audio | F.video_note | F.video | _MEDIA_DOCUMENT
 
 
 class VoiceStates(StatesGroup):
     search = State()
     correction = State()
-
-
-def incoming(message: Message, agent_id: int, representative_id: int | None) -> VoiceNoteIncoming:
-    """The file part of the message, whichever kind it came as."""
-    media: object
-    mime: str | None
-    if message.voice is not None:
-        kind, media, mime = VoiceKind.VOICE, message.voice, message.voice.mime_type or "audio/ogg"
-    elif message.audio is not None:
-        kind, media, mime = VoiceKind.AUDIO, message.audio, message.audio.mime_type
-    elif message.video_note is not None:
-        kind, media, mime = VoiceKind.VIDEO_NOTE, message.video_note, "video/mp4"
-    elif message.video is not None:
-        kind, media, mime = VoiceKind.VIDEO, message.video, message.video.mime_type or "video/mp4"
-    else:
-        assert message.document is not None
-        kind, media, mime = VoiceKind.DOCUMENT, message.document, message.document.mime_type
-    return VoiceNoteIncoming(
-        file_unique_id=getattr(media, "file_unique_id"),  # noqa: B009 - every media type has it
-        file_id=getattr(media, "file_id"),  # noqa: B009
-        kind=kind,
-        size_bytes=getattr(media, "file_size", None) or 0,
-        duration_s=getattr(media, "duration", None),
-        mime_type=(mime or None) and str(mime)[:64],
-        chat_id=message.chat.id,
-        agent_id=agent_id,
-        representative_id=representative_id,
-    )
 
 
 def rep_buttons(note_id: int, reps: list[RepRef], texts: Texts) -> InlineKeyboardMarkup:
@@ -110,7 +79,10 @@ async def receive(
         forwarded_from_user_id=origin.sender_user.id if isinstance(origin, MessageOriginUser) else None,
         caption=message.caption,
     )
-    result = await voice.intake(uow, incoming(message, identity.agent.id, rep_id), identity.actor)
+    data = voice_incoming(
+        message, agent_id=identity.agent.id, chat_id=message.chat.id, representative_id=rep_id
+    )
+    result = await voice.intake(uow, data, identity.actor)
     note = result.view.note
     if result.outcome == IntakeOutcome.DUPLICATE:
         status = texts.t(f"voice.status.{note.status.value}")

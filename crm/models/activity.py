@@ -50,6 +50,9 @@ class VoiceNote(Base):
         CheckConstraint(
             f"failure_code IS NULL OR {in_list('failure_code', values(VoiceFailure))}", name="failure_code"
         ),
+        CheckConstraint(
+            "NOT from_representative OR representative_id IS NOT NULL", name="from_representative_known"
+        ),
         # Resume on start-up and the worker queue: only unfinished notes.
         Index(
             "ix_voice_note_status_received_at",
@@ -72,6 +75,8 @@ class VoiceNote(Base):
     representative_id: Mapped[int | None] = mapped_column(
         ForeignKey("representative.id", ondelete="SET NULL"), index=True
     )
+    # The representative sent it to the bot themselves; the agent (if any) only receives its status.
+    from_representative: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     status_message_id: Mapped[int | None] = mapped_column(BigInteger)
     mime_type: Mapped[str | None] = mapped_column(String(64))

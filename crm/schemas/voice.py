@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
 
-from crm.enums import RETRYABLE_VOICE_FAILURES, Locale, VoiceFailure, VoiceNoteStatus
+from crm.enums import RETRYABLE_VOICE_FAILURES, Locale, SentimentLabel, VoiceFailure, VoiceNoteStatus
 from crm.schemas.types import DTO
 
 
@@ -29,9 +30,11 @@ class VoiceNoteIncoming(DTO):
     size_bytes: int = Field(ge=0)
     duration_s: float | None = Field(default=None, ge=0)
     mime_type: str | None = Field(default=None, max_length=64)
-    chat_id: int
-    agent_id: int
+    chat_id: int | None
+    """Where the status message goes; None when nobody is to be shown (a rep's note, no agent)."""
+    agent_id: int | None
     representative_id: int | None = None
+    from_representative: bool = False
 
 
 class VoiceSegment(DTO):
@@ -58,6 +61,7 @@ class VoiceNoteDTO(DTO):
     file_id: str
     agent_id: int | None
     representative_id: int | None
+    from_representative: bool
     chat_id: int | None
     status_message_id: int | None
     mime_type: str | None
@@ -106,3 +110,5 @@ class VoiceNoteView(DTO):
     representative: RepRef | None
     locale: Locale
     interaction_id: int | None = None
+    sentiment_label: SentimentLabel | None = None
+    sentiment_score: Decimal | None = None

@@ -25,9 +25,10 @@ from crm.models import AISuggestion, CrtAgent, Interaction, Representative, Voic
 from crm.schemas.activity import InteractionCreate
 from crm.schemas.types import Actor
 from crm.schemas.voice import RepRef, TranscriptIn, VoiceNoteDTO, VoiceNoteIncoming, VoiceNoteView
-from crm.services import interactions
+from crm.services import interactions, nudge_replies, sentiment
 
 INTERACTION_SOURCE = "voice"
+SUMMARY_CHARS = 200
 _UNFINISHED = (VoiceNoteStatus.RECEIVED.value, VoiceNoteStatus.TRANSCRIBING.value)
 
 
@@ -55,6 +56,7 @@ async def _insert(uow: UnitOfWork, data: VoiceNoteIncoming, **extra: object) -> 
             file_id=data.file_id,
             agent_id=data.agent_id,
             representative_id=data.representative_id,
+            from_representative=data.from_representative,
             chat_id=data.chat_id,
             mime_type=data.mime_type,
             size_bytes=data.size_bytes,
@@ -218,16 +220,22 @@ async def complete(uow: UnitOfWork, note_id: int, result: TranscriptIn) -> Voice
         after={"model": result.model, "language": result.language, "seconds": result.seconds},
     )
     await uow.session.flush()
-    interaction_id = await log_interaction(uow, row)
+    await log_interaction(uow, row)
     await uow.commit()
-    return await view_of(uow, row, interaction_id)
+    return await view_of(uow, row)
+
+
+def summary_of(text: str) -> str:
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
 
 async def log_interaction(uow: UnitOfWork, row: VoiceNote) -> int | None:
-    if row.representative_id is None or row.status != VoiceNoteStatus.DONE.value or not row.transcript:
+    """The note as an inbound interaction on its representative, with the agent's correction when there
+    is one; a note the representative sent themselves also answers the latest nudge they got."""
+    text = row.transcript_corrected or row.transcript
+    if row.representative_id is None or row.status != VoiceNoteStatus.DONE.value or not text:
         return None
-    summary = row.transcript if len(row.transcript) <= 200 else row.transcript[:199] + "…"
-    item, _ = await interactions.log(
+    item, created = await interactions.log(
         uow,
         InteractionCreate(
             representative_id=row.representative_id,
@@ -235,8 +243,8 @@ async def log_interaction(uow: UnitOfWork, row: VoiceNote) -> int | None:
             channel=Channel.VOICE_NOTE,
             direction=Direction.INBOUND,
             occurred_at=row.received_at,
-            summary=summary,
-            body=row.transcript,
+            summary=summary_of(text),
+            body=text,
             voice_note_id=row.id,
             ai_suggestion_id=row.suggestion_id,
             source=INTERACTION_SOURCE,
@@ -244,7 +252,25 @@ async def log_interaction(uow: UnitOfWork, row: VoiceNote) -> int | None:
         ),
         Actor.agent(row.agent_id) if row.agent_id is not None else Actor.system(),
     )
+    if created and row.from_representative:
+        await nudge_replies.attribute_reply(uow, row.representative_id, item.id, row.received_at)
     return item.id
+
+
+async def rewrite_interaction(uow: UnitOfWork, row: VoiceNote) -> dict[str, str | None] | None:
+    """After a correction: the logged interaction says what the representative really said, scored
+    again. Returns what it said before (for the audit), or None when nothing was logged yet."""
+    text = row.transcript_corrected or row.transcript
+    logged = await uow.session.scalar(
+        select(Interaction).where(Interaction.voice_note_id == row.id).with_for_update()
+    )
+    if logged is None or not text:
+        return None
+    before = {"body": logged.body, "sentiment_label": logged.sentiment_label}
+    logged.body, logged.summary = text, summary_of(text)
+    for column, value in sentiment.columns_for(text, None).items():
+        setattr(logged, column, value)
+    return before
 
 
 async def retry(uow: UnitOfWork, note_id: int, agent_id: int, max_attempts: int) -> VoiceNoteDTO:
@@ -275,7 +301,7 @@ async def retry(uow: UnitOfWork, note_id: int, agent_id: int, max_attempts: int)
     return dto
 
 
-async def view_of(uow: UnitOfWork, row: VoiceNote, interaction_id: int | None = None) -> VoiceNoteView:
+async def view_of(uow: UnitOfWork, row: VoiceNote) -> VoiceNoteView:
     rep = None
     if row.representative_id is not None:
         found = await uow.session.get(Representative, row.representative_id)
@@ -284,15 +310,20 @@ async def view_of(uow: UnitOfWork, row: VoiceNote, interaction_id: int | None = 
     if row.agent_id is not None:
         agent_locale = await uow.session.scalar(select(CrtAgent.locale).where(CrtAgent.id == row.agent_id))
         locale = Locale(agent_locale) if agent_locale else Locale.FA
-    if interaction_id is None:
-        interaction_id = await uow.session.scalar(
-            select(Interaction.id).where(Interaction.voice_note_id == row.id)
+    logged = (
+        await uow.session.execute(
+            select(Interaction.id, Interaction.sentiment_label, Interaction.sentiment_score).where(
+                Interaction.voice_note_id == row.id
+            )
         )
+    ).first()
     return VoiceNoteView(
         note=VoiceNoteDTO.model_validate(row),
         representative=rep,
         locale=locale,
-        interaction_id=interaction_id,
+        interaction_id=None if logged is None else logged.id,
+        sentiment_label=None if logged is None else logged.sentiment_label,
+        sentiment_score=None if logged is None else logged.sentiment_score,
     )
 
 

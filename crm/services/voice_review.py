@@ -17,7 +17,7 @@ from crm.models import AIFeedback, AISuggestion
 from crm.schemas.types import Actor
 from crm.schemas.voice import RepRef, VoiceNoteDTO, VoiceNoteView
 from crm.services import representatives
-from crm.services.voice_notes import load_row, log_interaction, owned, view_of
+from crm.services.voice_notes import load_row, log_interaction, owned, rewrite_interaction, view_of
 
 MAX_CORRECTION_CHARS = 4000
 # Codes as written in captions: letters, a dash or underscore, digits (REP-0042, rep_42, MF-7).
@@ -45,13 +45,14 @@ async def attribute(uow: UnitOfWork, note_id: int, rep_id: int, agent_id: int) -
         after={"representative_id": rep.id},
     )
     await uow.session.flush()
-    interaction_id = await log_interaction(uow, row)
+    await log_interaction(uow, row)
     await uow.commit()
-    return await view_of(uow, row, interaction_id)
+    return await view_of(uow, row)
 
 
 async def correct(uow: UnitOfWork, note_id: int, text: str, agent_id: int) -> VoiceNoteDTO:
-    """Store the agent's corrected transcript beside the original (which stays as transcribed)."""
+    """Store the agent's corrected transcript beside the original (which stays as transcribed, for the
+    audit), and make the logged interaction say the corrected text, scored again."""
     row = await load_row(uow, note_id, lock=True)
     owned(row, agent_id)
     if row.status != VoiceNoteStatus.DONE.value:
@@ -62,12 +63,14 @@ async def correct(uow: UnitOfWork, note_id: int, text: str, agent_id: int) -> Vo
     if not cleaned or len(cleaned) > MAX_CORRECTION_CHARS:
         raise ValidationFailed("a correction is 1–4000 characters", limit=MAX_CORRECTION_CHARS)
     row.transcript_corrected = cleaned
+    before = await rewrite_interaction(uow, row)
     audit.record(
         uow.session,
         Actor.agent(agent_id),
         "voice_note.correct",
         "voice_note",
         row.id,
+        before=before,
         after={"chars": len(cleaned)},
     )
     await uow.session.flush()

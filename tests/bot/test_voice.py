@@ -3,6 +3,7 @@ real tiny.en model, and the status message the agent watches."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,17 +12,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.callbacks import VoiceAction
+from bot.callbacks import RepReply, VoiceAction
+from bot.texts.fa import FA
 from chronos.emulators import EmulatedUser, StoredMessage
 from chronos.settings import Settings, WhisperSettings
 from chronos.voice_runtime import voice_service
 from crm.db import UnitOfWork
 from crm.enums import Channel, VoiceFailure, VoiceNoteStatus
-from crm.models import AIFeedback, Interaction, VoiceNote
+from crm.models import AIFeedback, AuditLog, Interaction, NudgeMessage, VoiceNote
 from crm.schemas.activity import InteractionCreate
+from crm.schemas.nudges import CampaignCreate, NudgePolicy
 from crm.schemas.types import Actor
 from crm.schemas.voice import VoiceKind, VoiceNoteDTO, VoiceNoteIncoming
-from crm.services import interactions, voice_notes
+from crm.services import interactions, nudges, voice_notes
 from crm.services.voice_audio import AudioStore
 from crm.services.voice_pipeline import VoicePipeline
 from jobs.voice import VoiceWorkerPool
@@ -312,3 +315,97 @@ async def test_restart_resumes_a_note_left_transcribing(
         assert row is not None
         assert row.status == VoiceNoteStatus.DONE
         assert row.attempts == 2
+
+
+async def test_a_correction_rewrites_the_logged_interaction_and_is_scored_again(voice: Voice) -> None:
+    """«✏️ اصلاح متن» used to leave the garbled Whisper text (and its sentiment) on the interaction."""
+    emulator = voice.harness.emulator
+    async with voice.db:
+        agent = await make_agent(voice.db)
+        await make_rep(voice.db, name="رضا کریمی", telegram_user_id=8_100_011)
+    user = emulator.user(agent.telegram_user_id, "Agent")
+    rep_user = emulator.user(8_100_011, "Reza")
+    await voice.harness.deliver(
+        emulator.send_voice(user, audio("en_speech.ogg"), duration=6, forward_from=rep_user)
+    )
+    await voice.settle()
+    note = await voice.note()
+    assert "احساس: منفی" in (voice.status_message(user, note).text or "")  # the reply shows the sentiment
+    await voice.harness.press(
+        user, voice.status_message(user, note), VoiceAction(action="fix", note_id=note.id).pack()
+    )
+    await voice.harness.text(user, "دستتون درد نکنه، مشکل حل شد و سرعت عالیه")
+    async with voice.db:
+        logged = await voice.db.session.scalar(
+            select(Interaction).where(Interaction.voice_note_id == note.id)
+        )
+        audit_before = await voice.db.session.scalar(
+            select(AuditLog.before).where(
+                AuditLog.action == "voice_note.correct", AuditLog.entity_id == str(note.id)
+            )
+        )
+        assert logged is not None
+        assert logged.body == "دستتون درد نکنه، مشکل حل شد و سرعت عالیه"
+        assert logged.sentiment_label == "positive"
+    assert (await voice.note(note.id)).transcript == note.transcript  # the original stays, for audit
+    assert audit_before is not None
+    assert audit_before["body"] == note.transcript
+    assert "احساس: مثبت" in (voice.status_message(user, await voice.note(note.id)).text or "")
+
+
+async def test_a_representatives_own_voice_note_reaches_their_agent_and_answers_the_nudge(
+    voice: Voice,
+) -> None:
+    """A representative's voice note used to get «این دستور را نمی‌شناسم» and was lost."""
+    emulator = voice.harness.emulator
+    async with voice.db:
+        agent = await make_agent(voice.db)
+        rep = await make_rep(
+            voice.db, name="مینا صالحی", telegram_user_id=8_100_021, assigned_agent_id=agent.id
+        )
+        campaign = await nudges.create(
+            voice.db,
+            CampaignCreate(name="احوال‌پرسی", purpose="پیگیری", template="سلام {name} عزیز"),
+            Actor.cli(),
+        )
+        await nudges.submit(voice.db, campaign.id, Actor.cli(), policy=NudgePolicy())
+        await voice.db.session.execute(
+            NudgeMessage.__table__.update()
+            .where(NudgeMessage.representative_id == rep.id)
+            .values(status="sent", sent_at=dt.datetime.now(dt.UTC), telegram_message_id=1)
+        )
+        await voice.db.commit()
+    agent_user = emulator.user(agent.telegram_user_id, "Agent")
+    rep_user = emulator.user(8_100_021, "Mina")
+    calls = await voice.harness.deliver(emulator.send_voice(rep_user, audio("en_speech.ogg"), duration=6))
+    replies = [
+        str(c.params["text"])
+        for c in calls
+        if c.method == "sendMessage" and c.params["chat_id"] == rep_user.id
+    ]
+    assert replies == [FA["rep.voice_received"]]
+    await voice.settle()
+    note = await voice.note()
+    assert (note.status, note.representative_id, note.from_representative) == (
+        VoiceNoteStatus.DONE,
+        rep.id,
+        True,
+    )
+    status = voice.status_message(agent_user, note)  # the transcript goes to the agent, never to the rep
+    assert "پیام صوتی نماینده" in (status.text or "")
+    assert "مینا صالحی" in (status.text or "")
+    assert RepReply(rep_id=rep.id).pack() in status.callback_data
+    assert all("panel" not in (m.text or "").lower() for m in emulator.messages_to(rep_user.id))
+    async with voice.db:
+        logged = await voice.db.session.scalar(
+            select(Interaction).where(Interaction.voice_note_id == note.id)
+        )
+        replied = await voice.db.session.scalar(
+            select(NudgeMessage.reply_interaction_id).where(NudgeMessage.representative_id == rep.id)
+        )
+        assert logged is not None
+        assert logged.representative_id == rep.id
+        assert replied == logged.id
+    [help_text] = sent_texts(await voice.harness.text(rep_user, "/help"))
+    assert "/stop" in help_text
+    assert "صوتی" in help_text
