@@ -101,8 +101,18 @@ def ticket_view(ticket: TicketDTO, texts: Texts, now: dt.datetime) -> str:
     return text
 
 
+def _safe_cut(text: str, cut: int) -> int:
+    """Move a hard cut back so it does not split an HTML entity (``&lt;``) or a tag (``<b>``)."""
+    for opener, closer in (("&", ";"), ("<", ">")):
+        start = text.rfind(opener, 0, cut)
+        if start > 0 and text.find(closer, start, cut) == -1:
+            cut = start
+    return cut
+
+
 def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Split at line breaks (then spaces) so no part exceeds Telegram's limit or cuts a word."""
+    """Split at line breaks (then spaces) so no part exceeds Telegram's limit or cuts a word; a text
+    with neither is cut hard, but never inside an HTML entity or tag."""
     parts: list[str] = []
     remaining = text
     while len(remaining) > limit:
@@ -110,7 +120,7 @@ def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
         if cut <= 0:
             cut = remaining.rfind(" ", 0, limit)
         if cut <= 0:
-            cut = limit
+            cut = _safe_cut(remaining, limit)
         parts.append(remaining[:cut].rstrip())
         remaining = remaining[cut:].lstrip("\n ")
     if remaining:

@@ -15,6 +15,7 @@ from bot.callbacks import RepReply
 from bot.filters import IsRepresentative
 from bot.media import VOICE_CONTENT, voice_incoming
 from bot.render import esc
+from bot.sender import send_long
 from bot.texts import Texts
 from bot.voice_status import VoiceStatusRenderer
 from crm.db import UnitOfWork
@@ -113,11 +114,16 @@ async def reply(message: Message, identity: Identity, uow: UnitOfWork, texts: Te
     )
     if created:
         await nudge_replies.attribute_reply(uow, rep.id, logged.id, logged.occurred_at)
-        await _forward(bot, uow, rep, message.text)
+        if not await _forward(bot, uow, rep, message.text):
+            await message.answer(texts.t("rep.reply_saved_not_forwarded"))
+            return
     await message.answer(texts.t("rep.reply_logged"))
 
 
-async def _forward(bot: Bot, uow: UnitOfWork, rep: RepresentativeDTO, text: str) -> None:
+async def _forward(bot: Bot, uow: UnitOfWork, rep: RepresentativeDTO, text: str) -> bool:
+    """Send the message to whoever handles the representative, split to Telegram's limit; True when at
+    least one of them got all of it."""
+    delivered = False
     for agent in await nudge_replies.reply_recipients(uow, rep):
         agent_texts = Texts(agent.locale.value)
         markup = InlineKeyboardMarkup(
@@ -131,6 +137,11 @@ async def _forward(bot: Bot, uow: UnitOfWork, rep: RepresentativeDTO, text: str)
         )
         body = agent_texts.t("nudge.rep_message", name=esc(rep.full_name), code=esc(rep.code), text=esc(text))
         try:
-            await bot.send_message(agent.telegram_user_id, body, reply_markup=markup)
-        except (TelegramForbiddenError, TelegramBadRequest):  # the agent blocked the bot: logged anyway
-            log.warning("could not forward representative %s's message to agent %s", rep.id, agent.id)
+            await send_long(bot, agent.telegram_user_id, body, reply_markup=markup)
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:  # the message is logged on the rep anyway
+            log.warning(
+                "could not forward representative %s's message to agent %s: %s", rep.id, agent.id, exc
+            )
+            continue
+        delivered = True
+    return delivered

@@ -27,6 +27,7 @@ EN: dict[str, str] = {
     "start.opted_in": "MarFanet messages are on again. Send /stop whenever you like.",
     "rep.opted_out": "You will not receive follow-up messages any more. Send /start if you change your mind.",
     "rep.reply_logged": "Got it — your message will reach your agent. 🙏",
+    "rep.reply_saved_not_forwarded": "Your message is saved on your record, but we could not pass it to an agent right now; your agent will see it on your record. If it is urgent, please call MarFanet support.",
     "rep.voice_received": "Got your voice note — it will reach your agent. 🙏",
     "rep.voice_rejected": "Your voice note was saved but cannot be transcribed: {reason}",
     "rep.voice_unavailable": "Voice notes cannot be received right now; please write your message or try again a little later.",
