@@ -160,9 +160,17 @@ async def ask(bot: Bot, chat_id: int, state: FSMContext, text: str, markup: Inli
 
 async def advance(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Turn the pressed prompt into the next question (or the final answer) and close the spinner."""
+    await replace_prompt(callback, text, markup)
+    await callback.answer()
+
+
+async def replace_prompt(
+    callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Turn the pressed prompt into ``text``, for a handler that answered the button press first
+    (Telegram drops an answer that comes after its callback window, e.g. after a model call)."""
     if isinstance(callback.message, Message):
         await callback.message.edit_text(text, reply_markup=markup)
-    await callback.answer()
 
 
 async def retire(bot: Bot, chat_id: int, prompt_id: object) -> None:

@@ -7,8 +7,9 @@ import logging
 import uuid
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Message, Update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.texts import Texts
@@ -16,6 +17,7 @@ from crm.errors import DomainError, InvalidTransition, PermissionDenied
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
+ALERT_CHARS = 190  # Telegram allows 200 characters in a callback answer
 
 
 def _is_database_outage(exc: BaseException) -> bool:
@@ -38,16 +40,28 @@ def _domain_text(exc: DomainError, texts: Texts) -> str:
     return texts.t("error.stale")  # NotFound and the rest: the button or record is gone
 
 
+async def _tell(update: Update, text: str) -> None:
+    """An alert on the pressed button, or a message when the press was already answered (a handler
+    that answers first, before slow work) or is too old to answer."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(text[:ALERT_CHARS], show_alert=True)
+            return
+        except TelegramBadRequest:
+            if not isinstance(query.message, Message):
+                raise
+            await query.message.answer(text)
+            return
+    if update.message is not None:
+        await update.message.answer(text)
+
+
 @router.errors(ExceptionTypeFilter(DomainError))
 async def on_domain_error(event: ErrorEvent, texts: Texts | None = None) -> bool:
     """Expected refusals (a deleted ticket, a forbidden transition): a clear answer, no error id."""
     assert isinstance(event.exception, DomainError)
-    text = _domain_text(event.exception, texts or Texts())
-    update = event.update
-    if update.callback_query is not None:
-        await update.callback_query.answer(text[:190], show_alert=True)
-    elif update.message is not None:
-        await update.message.answer(text)
+    await _tell(event.update, _domain_text(event.exception, texts or Texts()))
     return True
 
 
@@ -57,12 +71,8 @@ async def on_error(event: ErrorEvent, texts: Texts | None = None) -> bool:
     log.error("update %s failed [%s]", event.update.update_id, error_id, exc_info=event.exception)
     texts = texts or Texts()
     key = "error.db_unavailable" if _is_database_outage(event.exception) else "error.generic"
-    update = event.update
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(texts.t(key, error_id=error_id)[:190], show_alert=True)
-        elif update.message is not None:
-            await update.message.answer(texts.t(key, error_id=error_id))
+        await _tell(event.update, texts.t(key, error_id=error_id))
     except Exception:  # the error reply itself failed (e.g. Telegram down): the log already has it
         log.exception("could not tell the user about error %s", error_id)
     return True

@@ -277,6 +277,7 @@ async def faq_review(
     if knowledge is None:
         await callback.answer(texts.t("kb.unavailable"), show_alert=True)
         return
+    await callback.answer()  # indexing an approved entry can outlast Telegram's callback window
     approve = callback_data.action == "faq_ok"
     entry = await kb_service.review_faq(
         uow, knowledge, callback_data.id, approve=approve, actor=identity.actor
@@ -285,4 +286,3 @@ async def faq_review(
     if isinstance(callback.message, Message):
         text, _ = faq_card(texts, entry)
         await callback.message.edit_text(f"{text}\n\n{verdict}", reply_markup=None)
-    await callback.answer()

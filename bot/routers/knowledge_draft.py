@@ -196,6 +196,7 @@ async def pick_tone(
     gateway: LLMGateway | None = None,
 ) -> None:
     assert identity.agent is not None
+    await callback.answer(texts.t("kb.draft.working"))  # before the model call, within Telegram's window
     data = await state.get_data()
     kind = next(k for k in KINDS if k == data["kind"])
     tone = next(t for t in TONES if t == callback_data.value)
@@ -210,7 +211,7 @@ async def pick_tone(
             hub=knowledge,
             gateway=gateway,
         )
-    await keyboards.advance(callback, render_draft(texts, dto), draft_markup(texts, dto))
+    await keyboards.replace_prompt(callback, render_draft(texts, dto), draft_markup(texts, dto))
 
 
 @router.callback_query(KnowledgeAction.filter(F.action.in_(set(REVISIONS))))
@@ -223,10 +224,11 @@ async def revise(
     gateway: LLMGateway | None = None,
 ) -> None:
     assert identity.agent is not None
+    await callback.answer(texts.t("kb.draft.working"))  # before the model call, within Telegram's window
     dto = await knowledge_assist.revise_draft(
         uow, callback_data.id, REVISIONS[callback_data.action], agent_id=identity.agent.id, gateway=gateway
     )
-    await keyboards.advance(callback, render_draft(texts, dto), draft_markup(texts, dto))
+    await keyboards.replace_prompt(callback, render_draft(texts, dto), draft_markup(texts, dto))
 
 
 @router.callback_query(KnowledgeAction.filter(F.action == "send"))

@@ -375,6 +375,7 @@ EN: dict[str, str] = {
     "kb.draft.rep_pick": "Which representative?",
     "kb.draft.ask_goal": "What should the message achieve? (e.g. “remind about the overdue invoice” or “apologise for last night's outage on Irancell”)",
     "kb.draft.ask_tone": "Tone?",
+    "kb.draft.working": "⏳ Writing…",
     "kb.draft.tone.formal": "🎩 Formal",
     "kb.draft.tone.friendly": "🙂 Friendly",
     "kb.draft.tone.warm": "🤗 Warm and empathetic",

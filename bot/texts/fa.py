@@ -387,6 +387,7 @@ FA: dict[str, str] = {
     "kb.draft.rep_pick": "کدام نماینده؟",
     "kb.draft.ask_goal": "هدف پیام چیست؟ (مثلاً «یادآوری فاکتور سررسیدگذشته» یا «عذرخواهی بابت قطعی دیشب روی ایرانسل»)",
     "kb.draft.ask_tone": "لحن پیام؟",
+    "kb.draft.working": "⏳ در حال نوشتن…",
     "kb.draft.tone.formal": "🎩 رسمی",
     "kb.draft.tone.friendly": "🙂 دوستانه",
     "kb.draft.tone.warm": "🤗 گرم و همدلانه",

@@ -31,9 +31,12 @@ async def session_harness(emulator: TelegramEmulator, engine: AsyncEngine) -> As
     session_factory = create_session_factory(engine)
     http = httpx.AsyncClient()
     offline = build_gateway(load_settings(), http, DatabaseUsageLedger(session_factory))
-    dp = build_dispatcher(session_factory, throttle_per_minute=600, gateway=offline)
+    dp = build_dispatcher(session_factory, throttle_per_minute=600)
     try:
         async with running(emulator, bot, dp) as harness:
+            # Set after polling starts: aiogram freezes the workflow data present at start into every
+            # update's kwargs, and a test may swap the gateway (or the hub) for one on a model emulator.
+            dp.workflow_data["gateway"] = offline
             yield harness
     finally:
         await bot.session.close()

@@ -3,22 +3,27 @@ embedder, embedded Chroma) as workflow data, asserting on DB rows and the record
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from ai.knowledge.hub import KnowledgeHub
+from ai.llm import LLMGateway
 from bot.callbacks import Choice, Feedback, KnowledgeAction
+from bot.texts.fa import FA
 from chronos.emulators import EmulatedUser
+from chronos.emulators.llm import LLMEmulator
 from crm.db import UnitOfWork
 from crm.enums import AgentRole, TicketCategory
 from crm.models import AIFeedback, AISuggestion, Interaction, KnowledgeDocument
 from crm.schemas.activity import TicketOpen
 from crm.schemas.types import Actor
 from crm.services import knowledge, tickets
+from tests.ai.test_gateway_support import FAST_RETRIES, config_for
 from tests.ai.test_knowledge_support import eval_hub, new_hub
 from tests.bot.harness import BotHarness, alerts, sent_texts
 from tests.factories import make_agent, make_rep
@@ -273,3 +278,63 @@ async def test_draft_to_a_representative_who_blocked_the_bot_logs_nothing(
             assert logged == []
     finally:
         harness.emulator.unblock_chat(7_430_002)
+
+
+@pytest.fixture
+async def model(harness: BotHarness) -> AsyncIterator[LLMEmulator]:
+    """The dispatcher's gateway on a loopback model for one test, then back to the offline one."""
+    offline = harness.dispatcher.workflow_data["gateway"]
+    async with LLMEmulator() as emulator, httpx.AsyncClient() as client:
+        harness.dispatcher.workflow_data["gateway"] = LLMGateway(
+            config_for(emulator.base_url), client, retry=FAST_RETRIES
+        )
+        try:
+            yield emulator
+        finally:
+            harness.dispatcher.workflow_data["gateway"] = offline
+
+
+async def test_draft_buttons_answer_the_press_before_asking_the_model(
+    harness: BotHarness, db: UnitOfWork, model: LLMEmulator
+) -> None:
+    """Tone and revise waited on the model before answering the callback, which real Telegram expires
+    ("query is too old") when the model is slow."""
+    user, _ = await _agent(db, harness)
+    pressed: list[str] = []
+    answered_when_asked: list[bool] = []
+
+    def responder(request: dict[str, Any]) -> dict[str, str]:
+        answered = {c.params["callback_query_id"] for c in harness.emulator.calls("answerCallbackQuery")}
+        answered_when_asked.append(pressed[-1] in answered)
+        return {"text": "سلام، پیگیری فاکتور مهر را انجام دادیم."}
+
+    async def press(message: Any, data: str) -> None:
+        update_id = harness.emulator.press_button(user, message, data)
+        pressed.append(str(harness.emulator.update(update_id)["callback_query"]["id"]))
+        await harness.deliver(update_id)
+
+    model.responder = responder
+    await harness.text(user, "/draft")
+    await harness.press(user, harness.last(user), Choice(field="kb_kind", value="telegram").pack())
+    await harness.press(user, harness.last(user), Choice(field="kb_rep", value="-").pack())
+    await harness.text(user, "یادآوری فاکتور مهر")
+    await press(harness.last(user), Choice(field="kb_tone", value="friendly").pack())
+    draft = harness.last(user)
+    first = await _newest(db, "draft")
+    assert first["engine"] != "offline", (first, [r.body for r in model.requests])
+    assert "پیگیری فاکتور مهر" in draft.text
+    await press(draft, KnowledgeAction(action="shorter", id=first["id"]).pack())
+    assert answered_when_asked == [True, True]
+
+
+async def test_a_refusal_after_the_press_was_answered_arrives_as_a_message(
+    harness: BotHarness, db: UnitOfWork
+) -> None:
+    user, _ = await _agent(db, harness)
+    await harness.text(user, "/help")
+    calls = await harness.press(
+        user, harness.last(user), KnowledgeAction(action="shorter", id=987_654).pack(), check=False
+    )
+    answers = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert [c.ok for c in answers] == [True, False]  # the early answer, then the alert it cannot add
+    assert FA["error.stale"] in sent_texts(calls)
