@@ -19,12 +19,13 @@ from pydantic import BaseModel, Field
 
 from ai.context import ContextSection
 from ai.knowledge import draft_phrases as phrases
+from ai.knowledge.draft_facts import SHORT_GUIDE_STEPS, CrmNote, DraftFacts, DraftGuide, find_guide
 from ai.knowledge.hub import KnowledgeHub
 from ai.knowledge.passages import context_section, number_sources, trim
 from ai.llm import AIResult, LLMGateway, run_with_fallback
 from ai.llm.gateway import GatewayResult
 from ai.prompts import load_template
-from ai.text.persian import fold
+from ai.text.persian import fold, to_persian_digits
 
 DraftKind = Literal["telegram", "support_reply", "email"]
 DraftTone = Literal["formal", "friendly", "warm"]
@@ -35,6 +36,7 @@ MAX_GOAL_CHARS = 600
 _SENTENCE_ENDING = re.compile(
     r"(?:[.!?؟]|(?:ید|یم|است|شود|شد|باشد|کنید|کنیم|دهید|بفرمایید|بگیرید|کند|دارد|دارند|هستیم))$"
 )
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 _KIND_LABEL = {"telegram": "Telegram message", "support_reply": "support reply", "email": "email"}
 
 
@@ -45,12 +47,17 @@ class DraftRequest(BaseModel):
     goal: str = Field(min_length=1, max_length=MAX_GOAL_CHARS)
     rep_name: str | None = None
     agent_name: str = "کارشناس مارفانت"
+    facts: DraftFacts = DraftFacts()
+    """The representative's record as the draft was made; revisions keep it, so they agree."""
+    guide: DraftGuide | None = None
 
 
 class Draft(BaseModel):
     request: DraftRequest
     text: str
     intent: str
+    crm_notes: list[CrmNote] = []
+    """What the draft says because of the record or the hub, shown to the agent (never sent)."""
 
 
 class LLMDraft(BaseModel):
@@ -72,14 +79,54 @@ def goal_sentence(goal: str, tone: str) -> str:
     return phrases.GOAL_LEAD[tone].format(goal=goal)
 
 
+def wants_guide(kind: DraftKind, intent: str) -> bool:
+    """A guide's steps belong in a setup or connection-problem message, and in a support reply that is
+    about something other than money, plans or a check-in."""
+    return intent in ("setup", "outage") or (kind == "support_reply" and intent == "general")
+
+
+def _first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(text, maxsplit=1)[0]
+
+
+def _with_facts(request: DraftRequest, intent: str) -> tuple[str, str, list[CrmNote]]:
+    """The intent's paragraph and next step, unless the representative's record says otherwise."""
+    tone, facts = request.tone, request.facts
+    body, next_step = phrases.BODY[intent][tone], phrases.NEXT_STEP[intent][tone]
+    if not facts.known:
+        return body, next_step, []
+    if intent == "outage":
+        if (ticket := facts.open_service_ticket()) is not None:
+            number = to_persian_digits(str(ticket.id))
+            return f"{body} {phrases.TICKET_OPEN[tone].format(ticket=number)}", next_step, ["ticket_open"]
+        if (ticket := facts.resolved_service_ticket()) is not None:
+            number = to_persian_digits(str(ticket.id))
+            return phrases.BY_FACT["ticket_resolved"][tone].format(ticket=number), "", ["ticket_resolved"]
+        return phrases.BY_FACT["no_ticket"][tone], "", ["no_ticket"]
+    if intent == "payment":
+        if facts.unpaid_invoices:
+            invoice = min(facts.unpaid_invoices, key=lambda i: i.due_at).phrase()
+            return phrases.BY_FACT["invoice_due"][tone].format(invoice=invoice), next_step, ["invoice_due"]
+        return phrases.BY_FACT["no_unpaid_invoice"][tone], "", ["no_unpaid_invoice"]
+    return body, next_step, []
+
+
+def _guide_paragraph(guide: DraftGuide, tone: str, short: bool) -> str:
+    steps = guide.steps[:SHORT_GUIDE_STEPS] if short else guide.steps
+    lines = [phrases.GUIDE_LEAD[tone].format(title=guide.title)]
+    lines += [f"{to_persian_digits(str(n))}. {step}" for n, step in enumerate(steps, 1)]
+    return "\n".join(lines)
+
+
 def draft_offline(request: DraftRequest) -> Draft:
     kind, tone, short = request.kind, request.tone, request.length == "short"
     intent = detect_intent(request.goal)
     name = request.rep_name.strip() if request.rep_name else ""
     greeting = phrases.GREETING[kind][tone].format(name=name) if name else phrases.GREETING_NO_NAME[tone]
-    body = phrases.BODY[intent][tone]
+    body, next_step, notes = _with_facts(request, intent)
     if short and body:
-        body = re.split(r"(?<=[.؛])\s+", body)[0]
+        body = _first_sentence(body)
+    guide = request.guide if request.guide is not None and wants_guide(kind, intent) else None
     paragraphs: list[str] = []
     if kind == "email":
         subject = phrases.SUBJECT.get(intent) or trim(request.goal, 60)
@@ -91,11 +138,14 @@ def draft_offline(request: DraftRequest) -> Draft:
     if body:
         core.append(body)
     paragraphs.append(" ".join(core))
+    if guide is not None:
+        paragraphs.append(_guide_paragraph(guide, tone, short))
+        notes.append("guide")
     if not short:
-        extra = " ".join(p for p in (phrases.NEXT_STEP[intent][tone], phrases.CLOSING[kind][tone]) if p)
+        extra = " ".join(p for p in (next_step, phrases.CLOSING[kind][tone]) if p)
         if kind == "email":
-            if phrases.NEXT_STEP[intent][tone]:
-                paragraphs.append(phrases.NEXT_STEP[intent][tone])
+            if next_step:
+                paragraphs.append(next_step)
             paragraphs.append(phrases.CLOSING[kind][tone])
         elif extra:
             paragraphs.append(extra)
@@ -106,7 +156,7 @@ def draft_offline(request: DraftRequest) -> Draft:
         paragraphs[-1] = f"{paragraphs[-1]}\n{signature}"
     else:
         paragraphs.append(signature)
-    return Draft(request=request, text="\n\n".join(paragraphs), intent=intent)
+    return Draft(request=request, text="\n\n".join(paragraphs), intent=intent, crm_notes=notes)
 
 
 def revised_request(request: DraftRequest, revision: Revision) -> DraftRequest:
@@ -133,7 +183,11 @@ def _request_text(request: DraftRequest) -> str:
 async def compose(
     request: DraftRequest, *, hub: KnowledgeHub | None = None, gateway: LLMGateway | None = None
 ) -> AIResult[Draft]:
-    """A new draft: the LLM when configured (knowledge on the goal as data), else the phrase bank."""
+    """A new draft: the LLM when configured (the record's facts, the guide and knowledge on the goal as
+    data), else the phrase bank. Either way a matching guide from the hub is part of the request."""
+    intent = detect_intent(request.goal)
+    if hub is not None and request.guide is None and wants_guide(request.kind, intent):
+        request = request.model_copy(update={"guide": await find_guide(hub, request.goal)})
 
     async def llm() -> GatewayResult[Draft]:
         assert gateway is not None
@@ -142,11 +196,16 @@ async def compose(
             result = await asyncio.to_thread(hub.search, request.goal, 4, "hybrid")
             if result.confidence >= hub.settings.min_confidence:
                 passages = context_section("passages", number_sources(result.hits, 2))
-        reply = await gateway.complete_json(
-            load_template("kb_draft"), {"request": _request_text(request), "passages": passages}, LLMDraft
-        )
+        values: dict[str, ContextSection | str] = {
+            "request": _request_text(request),
+            "facts": request.facts.as_data(),
+            "guide": request.guide.as_data() if request.guide is not None else "(none)",
+            "passages": passages,
+        }
+        reply = await gateway.complete_json(load_template("kb_draft"), values, LLMDraft)
+        notes: list[CrmNote] = ["guide"] if request.guide is not None else []
         return reply.map(
-            lambda value: Draft(request=request, text=value.text.strip(), intent=detect_intent(request.goal))
+            lambda value: Draft(request=request, text=value.text.strip(), intent=intent, crm_notes=notes)
         )
 
     use_llm = gateway is not None and gateway.config.enabled
@@ -164,7 +223,11 @@ async def revise(draft: Draft, revision: Revision, *, gateway: LLMGateway | None
             {"draft": draft.text, "change": phrases.REVISIONS[revision]},
             LLMDraft,
         )
-        return reply.map(lambda value: Draft(request=request, text=value.text.strip(), intent=draft.intent))
+        return reply.map(
+            lambda value: Draft(
+                request=request, text=value.text.strip(), intent=draft.intent, crm_notes=draft.crm_notes
+            )
+        )
 
     use_llm = gateway is not None and gateway.config.enabled
     return await run_with_fallback(llm if use_llm else None, lambda: draft_offline(request))

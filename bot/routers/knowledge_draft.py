@@ -16,7 +16,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from ai.knowledge.drafting import MAX_GOAL_CHARS, DraftKind, DraftTone, Revision
+from ai.knowledge.drafting import MAX_GOAL_CHARS, Draft, DraftKind, DraftTone, Revision
 from ai.knowledge.hub import KnowledgeHub
 from ai.llm import OFFLINE_ENGINE, LLMGateway
 from bot import keyboards
@@ -61,13 +61,28 @@ def render_draft(texts: Texts, dto: DraftDTO) -> str:
     ]
     if dto.rep_name:
         lines.append(texts.t("kb.draft.for_rep", name=esc(dto.rep_name)))
+    lines += crm_notes(texts, dto.draft)
     engine = (
-        texts.t("kb.engine_offline")
+        texts.t("kb.draft.engine_offline")
         if dto.engine == OFFLINE_ENGINE
         else texts.t("kb.engine_llm", model=esc(dto.engine))
     )
     lines += ["", esc(dto.draft.text), "", engine]
     return "\n".join(lines)
+
+
+def crm_notes(texts: Texts, draft: Draft) -> list[str]:
+    """For the agent only: what the draft says because of the representative's record or a guide."""
+    facts, guide = draft.request.facts, draft.request.guide
+    open_ticket, resolved = facts.open_service_ticket(), facts.resolved_service_ticket()
+    unpaid = min(facts.unpaid_invoices, key=lambda i: i.due_at) if facts.unpaid_invoices else None
+    params: dict[str, dict[str, object]] = {
+        "ticket_open": {"id": open_ticket.id if open_ticket else 0},
+        "ticket_resolved": {"id": resolved.id if resolved else 0},
+        "invoice_due": {"number": esc(unpaid.number) if unpaid else ""},
+        "guide": {"title": esc(guide.title) if guide else ""},
+    }
+    return [texts.t(f"kb.draft.note.{note}", **params.get(note, {})) for note in draft.crm_notes]
 
 
 def draft_markup(texts: Texts, dto: DraftDTO) -> InlineKeyboardMarkup:

@@ -18,14 +18,15 @@ from sqlalchemy.dialects.postgresql import insert
 
 from ai.knowledge import answer as kb_answer
 from ai.knowledge import drafting, troubleshoot
+from ai.knowledge.draft_facts import DraftFacts, InvoiceFact, TicketFact
 from ai.knowledge.drafting import Draft, DraftKind, DraftRequest, DraftTone, Revision
 from ai.knowledge.hub import KnowledgeHub
 from ai.llm import AIResult, LLMGateway
 from crm import audit
 from crm.db import UnitOfWork
-from crm.enums import Channel, Direction, SuggestionKind
+from crm.enums import OPEN_TICKET_STATUSES, Channel, Direction, InvoiceStatus, SuggestionKind
 from crm.errors import NotFound, ValidationFailed
-from crm.models import AISuggestion, CrtAgent, Interaction, Representative
+from crm.models import AISuggestion, CrtAgent, Interaction, Invoice, Representative, Ticket
 from crm.schemas.knowledge import AnswerDTO, DiagnosisDTO, DraftDTO, DraftSentDTO
 from crm.schemas.types import Actor
 
@@ -127,6 +128,57 @@ async def _draft_dto(
     )
 
 
+RESOLVED_RECENTLY_DAYS = 14
+
+
+async def draft_facts(uow: UnitOfWork, rep_id: int, now: dt.datetime) -> DraftFacts:
+    """The representative's open and recently resolved tickets and unpaid invoices, as they are now.
+
+    Reads along ix_ticket_representative_id_status and ix_invoice_representative_id_issued_at."""
+    tickets = await uow.session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.representative_id == rep_id,
+            (Ticket.status.in_([s.value for s in OPEN_TICKET_STATUSES]))
+            | (Ticket.resolved_at >= now - dt.timedelta(days=RESOLVED_RECENTLY_DAYS)),
+        )
+        .order_by(Ticket.opened_at.desc())
+        .limit(20)
+    )
+    open_tickets: list[TicketFact] = []
+    resolved: list[TicketFact] = []
+    for ticket in tickets:
+        fact = TicketFact(
+            id=ticket.id,
+            category=ticket.category,
+            subject=ticket.subject,
+            status=ticket.status,
+            resolved_at=ticket.resolved_at,
+        )
+        (resolved if ticket.resolved_at is not None else open_tickets).append(fact)
+    invoices = await uow.session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.representative_id == rep_id,
+            Invoice.status.in_([InvoiceStatus.OPEN.value, InvoiceStatus.OVERDUE.value]),
+        )
+        .order_by(Invoice.issued_at.desc())
+        .limit(10)
+    )
+    unpaid = [
+        InvoiceFact(
+            number=invoice.number,
+            amount_toman=int(invoice.amount_toman),
+            due_at=invoice.due_at,
+            overdue=invoice.status == InvoiceStatus.OVERDUE.value or invoice.due_at < now,
+        )
+        for invoice in invoices
+    ]
+    return DraftFacts(
+        known=True, open_tickets=open_tickets, recently_resolved=resolved, unpaid_invoices=unpaid
+    )
+
+
 async def draft(
     uow: UnitOfWork,
     *,
@@ -150,6 +202,7 @@ async def draft(
         goal=goal,
         rep_name=rep.full_name if rep is not None else None,
         agent_name=agent.full_name,
+        facts=await draft_facts(uow, rep.id, dt.datetime.now(dt.UTC)) if rep is not None else DraftFacts(),
     )
     result = await drafting.compose(request, hub=hub, gateway=gateway)
     return await _draft_dto(uow, result, rep, agent_id)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ai.knowledge.hub import KnowledgeHub
 from ai.llm import LLMGateway
+from ai.text.persian import to_persian_digits
 from bot.callbacks import Choice, Feedback, KnowledgeAction
 from bot.texts.fa import FA
 from chronos.emulators import EmulatedUser
@@ -338,3 +339,31 @@ async def test_a_refusal_after_the_press_was_answered_arrives_as_a_message(
     answers = [c for c in calls if c.method == "answerCallbackQuery"]
     assert [c.ok for c in answers] == [True, False]  # the early answer, then the alert it cannot add
     assert FA["error.stale"] in sent_texts(calls)
+
+
+async def test_a_draft_about_a_resolved_outage_says_so_and_tells_the_agent_why(
+    harness: BotHarness, db: UnitOfWork
+) -> None:
+    """A draft promised follow-up on a ticket the CRM already had as resolved."""
+    user, agent_id = await _agent(db, harness)
+    async with db:
+        rep = await make_rep(db, name="علی رضایی")
+        ticket = await tickets.open_ticket(
+            db,
+            TicketOpen(
+                representative_id=rep.id, category=TicketCategory.CONNECTIVITY, subject="قطعی ایرانسل"
+            ),
+            Actor.agent(agent_id),
+        )
+        await tickets.resolve(db, ticket.id, "کانفیگ جدید روی سرور آلمان", Actor.agent(agent_id))
+    await harness.text(user, "/draft")
+    await harness.press(user, harness.last(user), Choice(field="kb_kind", value="telegram").pack())
+    await harness.text(user, rep.code)
+    await harness.text(user, "عذرخواهی بابت قطعی دیشب روی ایرانسل")
+    await harness.press(user, harness.last(user), Choice(field="kb_tone", value="warm").pack())
+    draft = harness.last(user)
+    number = to_persian_digits(str(ticket.id))
+    assert f"تیکت #{number}) برطرف شده" in draft.text
+    assert "به محض" not in draft.text
+    assert FA["kb.draft.note.ticket_resolved"].format(id=number) in draft.text  # the agent sees why
+    assert "قالب‌های پیش‌نویس" in draft.text  # labelled as the offline template engine
