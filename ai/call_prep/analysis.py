@@ -51,7 +51,10 @@ GRIEVANCE_TICKETS: Final[dict[str, str]] = {
     "panel": "panel",
     "setup": "config",
 }
-CHURN_SIGNALS: Final = ("threat_to_leave", "competitor_mention", "churn_signal")
+LEAVING_SIGNALS: Final = ("threat_to_leave", "competitor_mention")
+"""Talk of leaving: an explicit threat or a competitor, never dissatisfaction alone."""
+CHURN_SIGNALS: Final = (*LEAVING_SIGNALS, "churn_signal")
+"""Leaving, or words pointing at the relationship ending (customers leaving, losses, money back)."""
 INTEREST_SIGNALS: Final = ("upsell_signal", "renewal_intent")
 SUCCESS_OUTCOMES: Final = frozenset(
     {"reached", "resolved", "follow_up", "promised_payment", "upsell_interest", "escalated", "complaint"}
@@ -190,6 +193,15 @@ def payment_gap(inp: PrepInput, paid: Payments) -> float | None:
 def with_signals(inp: PrepInput, names: Sequence[str], days: int) -> list[InteractionFact]:
     start = since(inp.now, days)
     return [i for i in inp.interactions if i.occurred_at >= start and any(s in i.signals for s in names)]
+
+
+def churn_hints(inp: PrepInput) -> list[InteractionFact]:
+    """Words pointing at churn (customers leaving, losses, money back) without talk of leaving."""
+    return [
+        i
+        for i in with_signals(inp, ("churn_signal",), SIGNAL_DAYS)
+        if not set(LEAVING_SIGNALS) & set(i.signals)
+    ]
 
 
 def with_outcome(inp: PrepInput, outcomes: Sequence[str], days: int) -> list[InteractionFact]:

@@ -143,8 +143,10 @@ def _findings(inp: PrepInput) -> list[ContextRecord]:
     gap = an.payment_gap(inp, paid)
     if gap is not None:
         out.append(ContextRecord(f"no payment for {gap} days; usually every {paid.usual_gap_days:.0f} days"))
-    for said in an.with_signals(inp, an.CHURN_SIGNALS, an.SIGNAL_DAYS)[:3]:
+    for said in an.with_signals(inp, an.LEAVING_SIGNALS, an.SIGNAL_DAYS)[:3]:
         out.append(ContextRecord(f"talked about leaving or a competitor (see {said.token})"))
+    for said in an.churn_hints(inp)[:3]:
+        out.append(ContextRecord(f"words pointing at churn, no talk of leaving (see {said.token})"))
     for said in an.with_signals(inp, an.INTEREST_SIGNALS, an.INTEREST_DAYS)[:3]:
         out.append(ContextRecord(f"expressed interest in more or renewing (see {said.token})"))
     return out

@@ -33,6 +33,9 @@ class Findings:
     gap_days: float | None
     open_tickets: list[TicketFact]
     churn_talk: list[InteractionFact]
+    """They talked about leaving or a competitor."""
+    churn_hints: list[InteractionFact]
+    """Words pointing at churn without talk of leaving (customers leaving, losses, money back)."""
     interest: list[InteractionFact]
     promises: list[InteractionFact]
     no_answer: list[InteractionFact]
@@ -47,7 +50,8 @@ class Findings:
             paid=paid,
             gap_days=an.payment_gap(inp, paid),
             open_tickets=an.open_tickets(inp),
-            churn_talk=an.with_signals(inp, an.CHURN_SIGNALS, an.SIGNAL_DAYS),
+            churn_talk=an.with_signals(inp, an.LEAVING_SIGNALS, an.SIGNAL_DAYS),
+            churn_hints=an.churn_hints(inp),
             interest=[
                 i
                 for i in an.with_signals(inp, an.INTEREST_SIGNALS, an.INTEREST_DAYS)
@@ -65,6 +69,10 @@ def risks(inp: PrepInput, f: Findings) -> list[BriefingItem]:
     for said in f.churn_talk[:2]:
         words = ph.quote_around(said.words, ph.CHURN_CUES)
         text = f"در {ph.when(said.occurred_at, now)} از رفتن یا سرویس دیگر حرف زد: «{words}»"
+        out.append(item(text, [said.token]))
+    for said in f.churn_hints[: max(0, 2 - len(f.churn_talk))]:
+        words = ph.quote_around(said.words, ph.CHURN_HINT_CUES)
+        text = f"در {ph.when(said.occurred_at, now)} نشانهٔ ریزش در حرفش بود: «{words}»"
         out.append(item(text, [said.token]))
     if f.trend.change_pct is not None and f.trend.change_pct <= an.USAGE_DROP_PCT and f.trend.first:
         assert f.trend.latest is not None

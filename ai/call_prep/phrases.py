@@ -202,6 +202,7 @@ def quote(text: str | None, limit: int = QUOTE_CHARS) -> str:
 CHURN_CUES: Final = (
     "تمدید نمی", "تمدید نکن", "پنل دیگ", "سرویس دیگ", "جای دیگ", "رقیب", "ارزون", "قطع همکاری", "میرم", "برم",
 )  # fmt: skip
+CHURN_HINT_CUES: Final = ("میرن", "نمیمون", "از دست", "ضرر", "پس بد", "برگردون", "تمدید نکرد")
 INTEREST_CUES: Final = ("ارتقا", "پلن", "کاربر", "بیشتر", "تمدید", "بزرگ")
 _SENTENCE = re.compile(r"[^.!?؟؛\n]+[.!?؟؛]?")
 

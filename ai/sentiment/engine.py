@@ -145,8 +145,11 @@ def _signals(comp: Composition, label: Label) -> list[Signal]:
         if any(lo < cue.hit.first < hi for lo, hi in gapped):
             continue  # a topic word in the gap of a phrase («سراغ یه پنل دیگه») belongs to that phrase
         if "topic" in cue.hit.entry.tags:
+            # A topic is a complaint when its clause is negative, or its sentence is and the topic is
+            # not on the conceded side of a «ولی» («پرداخت می‌کنه ولی از قطعی ناراضیه»: no payment issue).
+            conceded = cue.hit.first < comp.contrast_at.get(cue.sentence, -1)
             if comp.clause_net.get(cue.clause, 0.0) < -0.3 or (
-                label == "negative" and comp.sentence_net.get(cue.sentence, 0.0) < 0
+                label == "negative" and comp.sentence_net.get(cue.sentence, 0.0) < 0 and not conceded
             ):
                 found.update(cue.hit.entry.signals)
         else:

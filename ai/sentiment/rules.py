@@ -113,6 +113,8 @@ class Composition:
     extra_signals: frozenset[Signal]
     clause_net: dict[int, float]
     sentence_net: dict[int, float]
+    contrast_at: dict[int, int]
+    """Per sentence, the token where its last «ولی/اما» stands: what comes before it is conceded."""
 
 
 def _positions(toks: list[Tok], hits: list[Hit]) -> tuple[list[int], list[int]]:
@@ -183,6 +185,7 @@ def compose(toks: list[Tok], hits: list[Hit], detected: list[Hit]) -> Compositio
         extra_signals=frozenset(extra),
         clause_net=dict(clause_net),
         sentence_net=dict(sentence_net),
+        contrast_at={sentence[h.first]: h.first for h in contrasts if h.entry.kind == "contrast"},
     )
 
 

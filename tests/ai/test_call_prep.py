@@ -10,11 +10,12 @@ import pytest
 
 from ai.call_prep import offline
 from ai.call_prep.engine import OfflineEngine, prepare_briefing
+from ai.call_prep.inputs import InteractionFact
 from ai.call_prep.occasions import no_sales_today, occasions
 from ai.call_prep.schema import PROFILING_SECTIONS, SECTIONS, Briefing, BriefingItem, EvidenceRef, ref
 from ai.call_prep.validate import validate
 from ai.text.calendar import hijri
-from tests.ai.call_prep_support import NOW, new_rep, profile, troubled_rep
+from tests.ai.call_prep_support import NOW, days_ago, new_rep, profile, troubled_rep
 
 
 def tokens(item: BriefingItem) -> set[str]:
@@ -185,3 +186,20 @@ def test_register_follows_how_they_write() -> None:
     assert "علی جان" in briefing.cultural_notes[0].text
     assert any("کاربرهات " in e.text for e in briefing.empathy_prompts)
     assert NOW.tzinfo is not None
+
+
+def test_only_explicit_leaving_is_reported_as_talk_of_leaving() -> None:
+    """«پرداخت می‌کنه ولی از قطعی‌های شبانه ناراضی بود» was briefed as "talked about leaving"."""
+    unhappy = InteractionFact(
+        120, days_ago(3), "telegram", "inbound", "complaint", "ناراضی از قطعی شبانه",
+        "پرداخت می‌کنه ولی از قطعی‌های شبانه ناراضی بود", -0.9, ("outage_report",), ("disappointment",), True,
+    )  # fmt: skip
+    losing = InteractionFact(
+        121, days_ago(4), "telegram", "inbound", "complaint", "ریزش مشتری",
+        "مشتریام دارن میرن، یه کاری بکنید", -0.7, ("churn_signal",), ("anxiety",), True,
+    )  # fmt: skip
+    calm = troubled_rep(interactions=(unhappy,), interaction_total=1)
+    assert not [r for r in offline.brief(calm).risks if "رفتن" in r.text]
+    hinted = offline.brief(troubled_rep(interactions=(losing,), interaction_total=1)).risks
+    assert not [r for r in hinted if "از رفتن" in r.text]
+    assert any("نشانهٔ ریزش" in r.text and "i_121" in tokens(r) for r in hinted)

@@ -158,6 +158,45 @@ def test_threats_to_leave(analyzer: LexiconSentimentAnalyzer) -> None:
     assert "renewal_intent" in analyzer.analyze("ماه بعد هم تمدید می‌کنم").signals
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "پرداخت می‌کنه ولی از قطعی‌های شبانه ناراضی بود",  # raised "talked about leaving"
+        "خیلی ناراضیم از سرعت شبانه",
+        "از پشتیبانی ناراضیم، دیروز کسی جواب نداد",
+        "مشتری‌هام از قطعی شاکین",
+        "نارضایتی از سرعت سرور آلمان",
+    ],
+)
+def test_dissatisfaction_alone_is_not_churn_talk(analyzer: LexiconSentimentAnalyzer, text: str) -> None:
+    """Churn talk needs an explicit leaving, customers-leaving or competitor signal."""
+    result = analyzer.analyze(text)
+    assert result.label == "negative", text
+    assert not {"churn_signal", "threat_to_leave", "competitor_mention"} & set(result.signals), text
+
+
+def test_the_conceded_side_of_a_but_is_no_complaint(analyzer: LexiconSentimentAnalyzer) -> None:
+    pays = analyzer.analyze("پرداخت می‌کنه ولی از قطعی‌های شبانه ناراضی بود")
+    assert "payment_issue" not in pays.signals
+    assert "outage_report" in pays.signals
+    # After the «ولی» the topic is the complaint itself.
+    assert "payment_issue" in analyzer.analyze("پولمو ریختم ولی کیف پولم هنوز صفره، نگرانم").signals
+
+
+@pytest.mark.parametrize(
+    ("text", "signals"),
+    [
+        ("مشتریام دارن میرن، یه کاری بکنید", {"churn_signal"}),
+        ("اگه تا فردا درست نشه میرم سراغ یه پنل دیگه", {"threat_to_leave", "competitor_mention"}),
+        ("ناراضیم و ماه بعد تمدید نمی‌کنم", {"threat_to_leave", "churn_signal"}),
+    ],
+)
+def test_real_churn_talk_is_still_caught(
+    analyzer: LexiconSentimentAnalyzer, text: str, signals: set[str]
+) -> None:
+    assert signals <= set(analyzer.analyze(text).signals), text
+
+
 def test_emoji(analyzer: LexiconSentimentAnalyzer) -> None:
     angry = analyzer.analyze("باز قطع شد 😡😡")
     assert angry.label == "negative"
