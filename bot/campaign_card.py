@@ -19,7 +19,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ai.text.calendar import format_date
+from ai.text.calendar import format_clock, format_date
 from bot.callbacks import CampaignAction
 from bot.render import esc
 from bot.texts import Texts
@@ -35,6 +35,30 @@ SAMPLE_CHARS = 700
 
 def when(texts: Texts, moment: dt.datetime | None) -> str:
     return format_date(moment, texts.locale, with_time=True) if moment else texts.t("nudge.not_planned")
+
+
+def schedule(card: CampaignCard, texts: Texts) -> str:
+    """When the messages go, day by day: the same plan on the card, after approval and in the CLI."""
+    if card.first_send_at is None or card.estimated_finish_at is None:
+        return texts.t("nudge.schedule_none")
+    lines = [
+        texts.t(
+            "nudge.schedule",
+            start=when(texts, card.first_send_at),
+            finish=when(texts, card.estimated_finish_at),
+        )
+    ]
+    lines += [
+        texts.t(
+            "nudge.schedule_day",
+            day=format_date(day.first, texts.locale),
+            count=day.count,
+            first=format_clock(day.first, texts.locale),
+            last=format_clock(day.last, texts.locale),
+        )
+        for day in card.spread
+    ]
+    return "\n".join(lines)
 
 
 def render_card(card: CampaignCard, texts: Texts) -> str:
@@ -63,8 +87,7 @@ def render_card(card: CampaignCard, texts: Texts) -> str:
         audience=card.audience,
         matched=int(c.audience_stats.get("matched", card.audience)),
         excluded=excluded or texts.t("nudge.excluded_none"),
-        start=when(texts, card.first_send_at or c.scheduled_for),
-        finish=when(texts, card.estimated_finish_at),
+        schedule=schedule(card, texts),
         first=card.sample_offset + 1 if card.samples else 0,
         last=card.sample_offset + len(card.samples),
         samples=samples,

@@ -42,6 +42,13 @@ def format_date(moment: dt.datetime, locale: str = "fa", *, with_time: bool = Fa
     return to_persian_digits(text) if locale == "fa" else text
 
 
+def format_clock(moment: dt.datetime, locale: str = "fa") -> str:
+    """``۰۹:۲۹`` in fa, ``09:29`` in en: the time of day in Tehran."""
+    local = to_tehran(moment)
+    text = f"{local.hour:02d}:{local.minute:02d}"
+    return to_persian_digits(text) if locale == "fa" else text
+
+
 def format_numeric(moment: dt.datetime, locale: str = "fa") -> str:
     j = to_jalali(moment)
     text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"

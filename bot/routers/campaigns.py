@@ -26,7 +26,15 @@ from ai.llm import LLMGateway
 from ai.nudges.knowledge import HubLookup
 from bot import keyboards
 from bot.callbacks import CampaignAction, RepReply
-from bot.campaign_card import card_keyboard, recipients, render_card, send_card, send_to_supervisors, when
+from bot.campaign_card import (
+    card_keyboard,
+    recipients,
+    render_card,
+    schedule,
+    send_card,
+    send_to_supervisors,
+    when,
+)
 from bot.filters import IsAgent
 from bot.render import esc
 from bot.texts import Texts
@@ -197,12 +205,19 @@ async def approve(
     if not decision.changed:
         await callback.answer(texts.t("nudge.already"), show_alert=True)
         return
-    start = when(texts, decision.campaign.scheduled_for)
+    card = await nudge_results.card(uow, decision.campaign.id, policy)
     if isinstance(callback.message, Message) and callback.message.html_text:
         await callback.message.edit_text(
-            callback.message.html_text + texts.t("nudge.approved_by", start=start), reply_markup=None
+            callback.message.html_text + texts.t("nudge.approved_by", schedule=schedule(card, texts)),
+            reply_markup=None,
         )
-    await callback.answer(texts.t("nudge.approved", id=decision.campaign.id, start=start), show_alert=True)
+    notice = texts.t(
+        "nudge.approved",
+        id=decision.campaign.id,
+        start=when(texts, card.first_send_at),
+        finish=when(texts, card.estimated_finish_at),
+    )
+    await callback.answer(notice, show_alert=True)
 
 
 @router.callback_query(CampaignAction.filter(F.action.in_({"no", "edit"})), SUPERVISOR)

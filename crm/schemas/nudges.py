@@ -112,6 +112,15 @@ class SampleMessage(DTO):
     not_before: dt.datetime
 
 
+class SendDay(DTO):
+    """Messages going out on one Tehran day."""
+
+    day: dt.date
+    count: int
+    first: dt.datetime
+    last: dt.datetime
+
+
 class CampaignCard(DTO):
     """Everything the approval card shows."""
 
@@ -122,6 +131,7 @@ class CampaignCard(DTO):
     sample_offset: int
     first_send_at: dt.datetime | None
     estimated_finish_at: dt.datetime | None
+    spread: list[SendDay]
 
 
 class CampaignStats(DTO):

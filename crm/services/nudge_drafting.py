@@ -186,25 +186,52 @@ async def rewrite_unsent(
     return [draft.engine for draft in drafts]
 
 
-async def replan(uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, start: dt.datetime) -> None:
-    """Move pending rows planned before ``start`` to the first good moment after it."""
-    rows = (
-        await uow.session.execute(
-            select(
-                NudgeMessage.id, NudgeMessage.representative_id, NudgeMessage.not_before, NudgeMessage.meta
-            ).where(
-                NudgeMessage.campaign_id == campaign_id,
-                NudgeMessage.status == NudgeMessageStatus.PENDING.value,
-                NudgeMessage.not_before < start,
-            )
+def send_time(
+    not_before: dt.datetime,
+    representative_id: int,
+    meta: dict[str, Any] | None,
+    policy: NudgePolicy,
+    start: dt.datetime,
+    *,
+    approved: bool,
+) -> dt.datetime:
+    """When a pending message will go: the one rule behind the approval card, the approval notice,
+    the CLI and the re-planning at approval.
+
+    Not approved yet, a message planned before ``start`` (the approval, or the campaign's start) moves to
+    the representative's usual hour on the next allowed day, as approval will move it. Approved, a
+    message already due goes as soon as the send window is open."""
+    if approved:
+        return policy.window.next_open(max(not_before, start))
+    if not_before >= start:
+        return not_before
+    return policy.window.place(start, (meta or {}).get("best_hour"), representative_id % 30)
+
+
+async def pending_plan(
+    uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, start: dt.datetime, *, approved: bool
+) -> list[tuple[int, dt.datetime]]:
+    """(message id, send time) of every pending message of the campaign."""
+    rows = await uow.session.execute(
+        select(
+            NudgeMessage.id, NudgeMessage.representative_id, NudgeMessage.not_before, NudgeMessage.meta
+        ).where(
+            NudgeMessage.campaign_id == campaign_id, NudgeMessage.status == NudgeMessageStatus.PENDING.value
         )
-    ).all()
-    for row in rows:
-        best_hour = (row.meta or {}).get("best_hour")
+    )
+    return [
+        (row.id, send_time(row.not_before, row.representative_id, row.meta, policy, start, approved=approved))
+        for row in rows
+    ]
+
+
+async def replan(uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, start: dt.datetime) -> None:
+    """At approval: write each pending message's send time (moves those planned before ``start``)."""
+    for message_id, at in await pending_plan(uow, campaign_id, policy, start, approved=False):
         await uow.session.execute(
             update(NudgeMessage)
-            .where(NudgeMessage.id == row.id)
-            .values(not_before=policy.window.place(start, best_hour, row.representative_id % 30))
+            .where(NudgeMessage.id == message_id, NudgeMessage.not_before != at)
+            .values(not_before=at)
         )
 
 
@@ -216,14 +243,17 @@ async def clear_unsent(uow: UnitOfWork, campaign_id: int) -> None:
     )
 
 
+def paced(planned: Sequence[dt.datetime], policy: NudgePolicy) -> list[dt.datetime]:
+    """The planned times, in order, as the dispatcher's global rate and the send window stretch them."""
+    gap = dt.timedelta(seconds=1 / policy.global_rate_per_s)
+    out: list[dt.datetime] = []
+    for not_before in sorted(planned):
+        moment = not_before if not out else max(out[-1] + gap, not_before)
+        out.append(moment if policy.window.is_open(moment) else policy.window.next_open(moment))
+    return out
+
+
 def estimate_finish(planned: Sequence[dt.datetime], policy: NudgePolicy) -> dt.datetime | None:
     """When the last message should go, given the planned times, the global rate and the window."""
-    if not planned:
-        return None
-    gap = dt.timedelta(seconds=1 / policy.global_rate_per_s)
-    moment: dt.datetime | None = None
-    for not_before in sorted(planned):
-        moment = not_before if moment is None else max(moment + gap, not_before)
-        if not policy.window.is_open(moment):
-            moment = policy.window.next_open(moment)
-    return moment
+    times = paced(planned, policy)
+    return times[-1] if times else None

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Label, case, func, select
 
+from ai.text.calendar import to_tehran
 from crm.db import UnitOfWork
 from crm.enums import CampaignStatus, NudgeMessageStatus
 from crm.models import Interaction, NudgeCampaign, NudgeMessage, Representative
-from crm.schemas.nudges import CampaignCard, CampaignDTO, CampaignStats, NudgePolicy, SampleMessage
+from crm.schemas.nudges import CampaignCard, CampaignDTO, CampaignStats, NudgePolicy, SampleMessage, SendDay
 from crm.services import nudge_drafting
-from crm.services.nudges import get
+from crm.services.nudges import APPROVED_ALREADY, get
 
 SAMPLES = 3
 M = NudgeMessage
 SENT = NudgeMessageStatus.SENT.value
 
 
-async def card(uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, *, offset: int = 0) -> CampaignCard:
-    """The approval card: purpose, audience and exclusions, three samples from ``offset``, timing."""
+async def card(
+    uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, *, offset: int = 0, now: dt.datetime | None = None
+) -> CampaignCard:
+    """The approval card: purpose, audience and exclusions, three samples from ``offset``, and when the
+    messages go (:func:`crm.services.nudge_drafting.send_time`, the rule approval applies)."""
     campaign = await get(uow, campaign_id)
     audience = int(
         await uow.session.scalar(select(func.count()).select_from(M).where(M.campaign_id == campaign_id)) or 0
@@ -35,13 +40,11 @@ async def card(uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, *, offset
             .limit(SAMPLES)
         )
     ).all()
-    planned = list(
-        await uow.session.scalars(
-            select(M.not_before).where(
-                M.campaign_id == campaign_id, M.status == NudgeMessageStatus.PENDING.value
-            )
-        )
-    )
+    now = now or dt.datetime.now(dt.UTC)
+    start = max(now, campaign.scheduled_for or now)
+    approved = campaign.status in APPROVED_ALREADY
+    plan = await nudge_drafting.pending_plan(uow, campaign_id, policy, start, approved=approved)
+    times = nudge_drafting.paced([at for _, at in plan], policy)
     excluded = dict(campaign.audience_stats.get("excluded", {}))
     return CampaignCard(
         campaign=campaign,
@@ -57,9 +60,20 @@ async def card(uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, *, offset
             for r in rows
         ],
         sample_offset=offset,
-        first_send_at=min(planned) if planned else None,
-        estimated_finish_at=nudge_drafting.estimate_finish(planned, policy),
+        first_send_at=times[0] if times else None,
+        estimated_finish_at=times[-1] if times else None,
+        spread=spread(times),
     )
+
+
+def spread(times: Sequence[dt.datetime]) -> list[SendDay]:
+    """How many messages go on each Tehran day, and between which times."""
+    days: dict[dt.date, list[dt.datetime]] = {}
+    for at in times:
+        days.setdefault(to_tehran(at).date(), []).append(at)
+    return [
+        SendDay(day=day, count=len(ats), first=min(ats), last=max(ats)) for day, ats in sorted(days.items())
+    ]
 
 
 def _count(condition: ColumnElement[bool], name: str) -> Label[int]:

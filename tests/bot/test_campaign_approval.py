@@ -257,3 +257,20 @@ async def test_two_supervisors_editing_the_same_card_the_second_is_told_it_chang
         current = await nudges.get(db, campaign.id)
     assert current.template.startswith("سلام {name} عزیز، هر سؤالی")  # the first edit stands
     assert current.revision == campaign.revision + 1
+
+
+async def test_card_and_approval_notice_name_the_same_sending_window(
+    harness: BotHarness, db: UnitOfWork
+) -> None:
+    campaign, _ = await _campaign(db, 3)
+    _, sup = await _supervisor(harness, db)
+    card = await _open_card(harness, sup, campaign)
+    window = next(line for line in card.text.splitlines() if line.startswith("🕘"))
+    assert "ساعت معمول همان نماینده" in window
+    assert any(line.strip().startswith("•") and "پیام" in line for line in card.text.splitlines())
+    calls = await harness.press(sup, card, _data(campaign, "ok"))
+    [notice] = alerts(calls)
+    start, finish = window.split("از ", 1)[1].split(" تا حدود ")
+    assert start in notice
+    assert finish.split(" (")[0] in notice
+    assert window in harness.emulator.message(sup.id, card.message_id).text  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ from crm.errors import InvalidTransition, PermissionDenied
 from crm.models import AuditLog, NudgeMessage
 from crm.schemas.nudges import AudienceRules, CampaignCreate, NudgePolicy
 from crm.schemas.types import Actor
-from crm.services import nudge_audience, nudges, representatives
+from crm.services import nudge_audience, nudge_results, nudges, representatives
 from crm.services.nudges import EmptyAudience, TemplateRefused
 from tests.factories import make_agent, make_rep
 
@@ -102,3 +102,31 @@ async def test_messages_are_planned_inside_the_send_window(uow: UnitOfWork) -> N
         [planned] = list(await uow.session.scalars(select(NudgeMessage.not_before)))
         assert POLICY.window.is_open(planned)
         assert planned > late
+
+
+async def test_the_card_shows_when_approval_will_actually_send(uow: UnitOfWork) -> None:
+    """The card said 09:29 (a plan already in the past), the approval notice the approval moment, and
+    the messages went the next day at each representative's hour: one rule now gives all three."""
+    async with uow:
+        for n in range(3):
+            await make_rep(uow, telegram_user_id=6_100_031 + n)
+        supervisor = await make_agent(uow, role=AgentRole.SUPERVISOR)
+        campaign_id = await _campaign(uow)
+        campaign = await nudges.submit(uow, campaign_id, Actor.cli(), policy=POLICY, now=NOW)
+        drafted = sorted(await uow.session.scalars(select(NudgeMessage.not_before)))
+        later = NOW + dt.timedelta(hours=3)  # the supervisor looks at the card three hours later
+        assert all(at < later for at in drafted)  # the drafted plan has gone stale
+        card = await nudge_results.card(uow, campaign_id, POLICY, now=later)
+        assert card.first_send_at is not None
+        assert card.first_send_at >= later
+        await nudges.approve(
+            uow, campaign_id, campaign.revision, Actor.agent(supervisor.id), policy=POLICY, now=later
+        )
+        sent_at = sorted(await uow.session.scalars(select(NudgeMessage.not_before)))
+        after = await nudge_results.card(uow, campaign_id, POLICY, now=later)
+    assert card.first_send_at == sent_at[0] == after.first_send_at
+    assert card.estimated_finish_at == after.estimated_finish_at
+    assert card.estimated_finish_at is not None
+    assert card.estimated_finish_at >= sent_at[-1]
+    assert sum(day.count for day in card.spread) == 3
+    assert [d.model_dump() for d in card.spread] == [d.model_dump() for d in after.spread]
