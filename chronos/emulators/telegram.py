@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from chronos.emulators.telegram_methods import BotApiMethods
+from chronos.emulators.telegram_methods import CALLBACK_ANSWER_WINDOW_S, BotApiMethods
 from chronos.emulators.telegram_models import (
     ApiError,
     Fault,
@@ -54,7 +54,9 @@ def _reply(status: int, body: JsonDict) -> web.Response:
 class TelegramEmulator(UserActions):
     """One bot, many private chats. Use as ``async with TelegramEmulator() as emulator: ...``.
 
-    Call its methods from the event loop it runs on.
+    Call its methods from the event loop it runs on. ``clock`` gives message dates and decides when a
+    callback query expires: a bot must answer within ``callback_answer_window_s`` of the press, as in
+    Telegram, so a test can move the clock instead of sleeping.
     """
 
     def __init__(
@@ -64,6 +66,7 @@ class TelegramEmulator(UserActions):
         bot_username: str = "chronos_test_bot",
         bot_first_name: str = "Chronos",
         clock: Callable[[], float] = time.time,
+        callback_answer_window_s: float = CALLBACK_ANSWER_WINDOW_S,
     ) -> None:
         self.token = token
         self._clock = clock
@@ -81,7 +84,9 @@ class TelegramEmulator(UserActions):
         }
         self._store = ChatStore()
         self._bus = UpdateBus(clock)
-        self._methods = BotApiMethods(self._store, self._bus, self.bot_user, clock)
+        self._methods = BotApiMethods(
+            self._store, self._bus, self.bot_user, clock, callback_answer_window_s=callback_answer_window_s
+        )
         self._calls: list[RecordedCall] = []
         self._call_signal = asyncio.Event()
         self._subscribers: list[CallSubscriber] = []
