@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import CallbackQuery
 
 from chronos.emulators import TelegramEmulator
 from tests.emulators.test_telegram_emulator import AGENT_ID, keyboard, make_bot
@@ -90,6 +93,42 @@ async def test_the_window_is_configurable(clock: ManualClock) -> None:
             assert await bot.answer_callback_query(query_id)
         finally:
             await bot.session.close()
+
+
+async def test_a_handler_that_waits_on_slow_work_before_answering_is_refused(
+    bot: Bot, emulator: TelegramEmulator, clock: ManualClock
+) -> None:
+    router = Router(name="answer_order")
+
+    @router.callback_query(F.data == "slow")
+    async def work_then_answer(query: CallbackQuery) -> None:
+        clock.advance(20)  # an LLM call made before answering the press
+        await query.answer("انجام شد")
+
+    @router.callback_query(F.data == "fast")
+    async def answer_then_work(query: CallbackQuery) -> None:
+        await query.answer("در حال آماده‌سازی…")
+        clock.advance(20)
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    try:
+        agent = emulator.user(AGENT_ID, "Sara")
+        sent = await bot.send_message(AGENT_ID, "choose", reply_markup=keyboard("slow", "fast"))
+        emulator.press_button(agent, sent.message_id, "slow")
+        late = await emulator.wait_for("answerCallbackQuery")
+        emulator.clear_calls()
+        emulator.press_button(agent, sent.message_id, "fast")
+        prompt = await emulator.wait_for("answerCallbackQuery")
+    finally:
+        await dp.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+
+    assert late.response_status == 400
+    assert "query is too old" in str(late.response["description"])
+    assert prompt.ok
 
 
 async def test_an_answer_over_200_characters_is_refused_and_the_query_stays_open(
