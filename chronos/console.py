@@ -109,6 +109,13 @@ class ConsoleSession:
         return True
 
 
+def console_emulator(data_dir: Path) -> TelegramEmulator:
+    """The console's Telegram. Its update and message ids continue from the last console session on
+    this data directory: the bot dedupes by them, so ids starting at 1 again would be dropped as
+    already handled and the bot would go silent from the second session on."""
+    return TelegramEmulator(state_path=data_dir / "console" / "telegram.json")
+
+
 def _read_file(path_text: str) -> bytes | None:
     path = Path(path_text).expanduser()
     return path.read_bytes() if path.is_file() else None
@@ -179,7 +186,7 @@ async def run_console(runtime: Runtime, role: str = "agent") -> None:
     out = Console()
     log_path = runtime.settings.resolved_data_dir / "logs" / "console.log"
     _log_to_file(log_path)
-    async with TelegramEmulator() as emulator:
+    async with console_emulator(runtime.settings.resolved_data_dir) as emulator:
         bot = build_bot(
             emulator.token, api_server=emulator.base_url, send_retries=runtime.settings.bot.send_retries
         )

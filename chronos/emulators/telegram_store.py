@@ -10,6 +10,7 @@ import secrets
 import struct
 
 from chronos.emulators.telegram_models import ApiError, EmulatedUser, JsonDict, StoredFile, StoredMessage
+from chronos.emulators.telegram_state import IdCounters
 
 _FOLDERS = {
     "voice": ("voice", ".oga"),
@@ -42,7 +43,8 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 
 
 class ChatStore:
-    def __init__(self) -> None:
+    def __init__(self, ids: IdCounters) -> None:
+        self._ids = ids
         self.users: dict[int, EmulatedUser] = {}
         self.blocked: set[int] = set()
         self.never_started: set[int] = set()
@@ -53,11 +55,9 @@ class ChatStore:
         """Callback queries not answered yet, with the time each was pressed."""
         self.commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._messages: dict[int, dict[int, StoredMessage]] = {}
-        self._message_ids: dict[int, itertools.count[int]] = {}
         self._files: dict[str, StoredFile] = {}
         self._paths: dict[str, StoredFile] = {}
         self._file_numbers = itertools.count(1)
-        self._callback_ids = itertools.count(4_000_000_000_000_000_001)
 
     def register(self, user: EmulatedUser, *, started: bool = True) -> EmulatedUser:
         self.users[user.id] = user
@@ -93,7 +93,7 @@ class ChatStore:
         return user
 
     def next_message_id(self, chat_id: int) -> int:
-        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+        return self._ids.next_message_id(chat_id)
 
     def add_message(self, message: StoredMessage) -> StoredMessage:
         self._messages.setdefault(message.chat_id, {})[message.message_id] = message
@@ -107,7 +107,7 @@ class ChatStore:
         return [m for m in self._messages.get(chat_id, {}).values() if not m.deleted]
 
     def next_callback_query_id(self, pressed_at: float) -> str:
-        query_id = str(next(self._callback_ids))
+        query_id = str(self._ids.next_callback_query_id())
         self.open_callback_queries[query_id] = pressed_at
         return query_id
 
