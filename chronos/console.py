@@ -1,9 +1,15 @@
 """`chronos console`: chat with the real bot in a terminal, through the loopback Bot API emulator.
 
 The real dispatcher polls the emulator over HTTP exactly as it would poll Telegram; you play an
-agent, a supervisor or a representative. Type text or /commands; ``#N`` presses inline button N of
-the last message; ``:voice PATH`` sends an audio file as a voice note; ``:as ROLE`` switches who you
-are; ``:quit`` leaves.
+agent, a supervisor, an admin or a representative. Type text or /commands. Every message the bot
+sends is shown and numbered, including those for other people (labelled ``→ to <name> (<role>)``);
+``#3.1`` presses button 1 of message 3, ``#1`` button 1 of your last message with buttons. Photos and
+documents are saved under ``<data dir>/console/media``. ``:voice PATH`` sends an audio file as a voice
+note; ``:as ROLE`` switches who you are; ``:help`` repeats this; ``:quit`` leaves.
+
+Update and message ids continue from one console session to the next on the same data directory
+(``<data dir>/console/telegram.json``), so the bot's dedupe never mistakes a new message for a repeat.
+With no active admin, ``:as admin`` plays a console operator admin registered for the purpose.
 """
 
 from __future__ import annotations
@@ -12,111 +18,72 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import SecretStr
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import select
 
 from bot.sender import build_bot
 from chronos.botapp import build_app_dispatcher, ensure_admins_and_commands
-from chronos.emulators import EmulatedUser, RecordedCall, StoredMessage, TelegramEmulator
+from chronos.console_session import HELP, ROLES, ConsoleSession, Person
+from chronos.emulators import TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
 from chronos.runtime import Runtime
 from chronos.scheduler import LockLost, run_scheduler
-from chronos.terminal import rtl
+from crm.db import UnitOfWork
 from crm.enums import AgentRole
 from crm.models import CrtAgent, Representative
+from crm.schemas.people import AgentCreate
+from crm.schemas.types import Actor
+from crm.services import agents
 
-ROLES = ("agent", "supervisor", "admin", "representative")
+__all__ = ["ROLES", "ConsoleSession", "Person", "console_emulator", "pick_user", "run_console"]
+
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class ConsoleSession:
-    emulator: TelegramEmulator
-    tracker: UpdateTracker
-    user: EmulatedUser
-    out: Console
-    buttons: list[tuple[StoredMessage, str, str]] = field(default_factory=list)
-
-    def show(self, call: RecordedCall) -> None:
-        if call.method not in {
-            "sendMessage",
-            "editMessageText",
-            "sendPhoto",
-            "sendDocument",
-            "answerCallbackQuery",
-        }:
-            return
-        if call.method == "answerCallbackQuery":
-            if call.params.get("text"):
-                self.out.print(f"[yellow]⚠ {rtl(str(call.params['text']))}[/yellow]")
-            return
-        if call.params.get("chat_id") != self.user.id or not call.ok:
-            return
-        result = call.result if isinstance(call.result, dict) else {}
-        message = self.emulator.message(self.user.id, int(result.get("message_id", 0)))
-        if message is None:
-            return
-        prefix = "✎ " if call.method == "editMessageText" else ""
-        if call.method in {"sendPhoto", "sendDocument"}:
-            kind = call.method.removeprefix("send").lower()
-            self.out.print(f"[cyan]🤖 {prefix}[{kind}] {rtl(message.text or '')}[/cyan]")
-        else:
-            self.out.print(f"[cyan]🤖 {prefix}{rtl(message.text or '')}[/cyan]")
-        self._number_buttons(message)
-
-    def _number_buttons(self, message: StoredMessage) -> None:
-        rows = message.inline_keyboard
-        if not rows:
-            return
-        self.buttons = []
-        for row in rows:
-            labels = []
-            for button in row:
-                if "callback_data" not in button:
-                    continue
-                self.buttons.append((message, str(button["callback_data"]), str(button.get("text", ""))))
-                labels.append(f"[{len(self.buttons)}] {rtl(str(button.get('text', '')))}")
-            self.out.print("   " + "   ".join(labels))
-
-    async def handle(self, line: str) -> bool:
-        """Returns False to quit."""
-        line = line.strip()
-        if not line:
-            return True
-        if line in {":quit", ":q", ":exit"}:
-            return False
-        if line.startswith("#") and line[1:].isdigit():
-            index = int(line[1:]) - 1
-            if not 0 <= index < len(self.buttons):
-                self.out.print("[red]no such button[/red]")
-                return True
-            message, data, _ = self.buttons[index]
-            update_id = self.emulator.press_button(self.user, message, data)
-        elif line.startswith(":voice "):
-            audio = await asyncio.to_thread(_read_file, line.removeprefix(":voice ").strip())
-            if audio is None:
-                self.out.print("[red]no such file[/red]")
-                return True
-            update_id = self.emulator.send_voice(self.user, audio, duration=0)
-        else:
-            update_id = self.emulator.send_text(self.user, line)
-        with contextlib.suppress(TimeoutError):
-            await self.tracker.wait(update_id, within_s=60)
-        return True
+CONSOLE_OPERATOR_TELEGRAM_ID = 2**52 + 1
+"""Telegram user ids have at most 52 significant bits, so no real account can ever have this id: the
+console operator stays an emulator-only admin even if the data directory later runs the real bot."""
+CONSOLE_OPERATOR_NAME = "Console operator"
+STRANGER = Person(7_000_001, "Stranger", "stranger")
 
 
-def _read_file(path_text: str) -> bytes | None:
-    path = Path(path_text).expanduser()
-    return path.read_bytes() if path.is_file() else None
+def console_emulator(data_dir: Path) -> TelegramEmulator:
+    """The console's Telegram. Its update and message ids continue from the last console session on
+    this data directory: the bot dedupes by them, so ids starting at 1 again would be dropped as
+    already handled and the bot would go silent from the second session on."""
+    return TelegramEmulator(state_path=data_dir / "console" / "telegram.json")
 
 
-async def pick_user(runtime: Runtime, role: str) -> tuple[int, str]:
-    """A Telegram id and name to play: the first active agent of that role, or a linked representative."""
+async def console_admin(uow: UnitOfWork) -> Person:
+    """The first active admin; with none, the console operator, created (or made an active admin again)
+    and audited like any other agent."""
+    admin = await uow.session.scalar(
+        select(CrtAgent).where(CrtAgent.role == AgentRole.ADMIN.value, CrtAgent.active).order_by(CrtAgent.id)
+    )
+    if admin is not None:
+        return Person(admin.telegram_user_id, admin.full_name, "admin")
+    operator = await agents.get_by_telegram_id(uow, CONSOLE_OPERATOR_TELEGRAM_ID)
+    if operator is None:
+        created = AgentCreate(
+            telegram_user_id=CONSOLE_OPERATOR_TELEGRAM_ID,
+            full_name=CONSOLE_OPERATOR_NAME,
+            role=AgentRole.ADMIN,
+        )
+        operator = await agents.create(uow, created, Actor.cli())
+    else:  # deactivated or demoted since: an active admin again (audited as agent.bootstrap_admin)
+        [operator] = await agents.ensure_admins(uow, [CONSOLE_OPERATOR_TELEGRAM_ID])
+    return Person(operator.telegram_user_id, operator.full_name, "admin")
+
+
+async def pick_user(runtime: Runtime, role: str) -> Person:
+    """Whom to play: the first active agent of that role (an admin always exists, see
+    :func:`console_admin`), or the first linked representative; else a stranger."""
     async with runtime.uow() as uow:
+        if role == "admin":
+            return await console_admin(uow)
         if role == "representative":
             rep = await uow.session.scalar(
                 select(Representative)
@@ -124,17 +91,33 @@ async def pick_user(runtime: Runtime, role: str) -> tuple[int, str]:
                 .order_by(Representative.id)
             )
             if rep is not None and rep.telegram_user_id is not None:
-                return rep.telegram_user_id, rep.full_name
-            return 7_000_001, "Stranger"
+                return Person(rep.telegram_user_id, rep.full_name, role)
+            return STRANGER
         agent = await uow.session.scalar(
             select(CrtAgent)
             .where(CrtAgent.role == AgentRole(role).value, CrtAgent.active)
             .order_by(CrtAgent.id)
         )
         if agent is not None:
-            return agent.telegram_user_id, agent.full_name
-    ids = runtime.settings.admin_telegram_ids
-    return (ids[0], "Admin") if ids else (7_000_001, "Stranger")
+            return Person(agent.telegram_user_id, agent.full_name, role)
+    return STRANGER
+
+
+async def load_people(runtime: Runtime) -> dict[int, Person]:
+    """Every agent and linked representative, by Telegram id, to label the messages they get."""
+    async with runtime.uow() as uow:
+        reps = await uow.session.execute(
+            select(Representative.telegram_user_id, Representative.full_name).where(
+                Representative.telegram_user_id.is_not(None)
+            )
+        )
+        people = {tid: Person(tid, name, "representative") for tid, name in reps if tid is not None}
+        staff = await uow.session.execute(
+            select(CrtAgent.telegram_user_id, CrtAgent.full_name, CrtAgent.role, CrtAgent.active)
+        )
+        for tid, name, role, active in staff:
+            people[int(tid)] = Person(int(tid), name, role if active else f"inactive {role}")
+    return people
 
 
 def _log_to_file(path: Path) -> None:
@@ -152,19 +135,11 @@ async def offline_scheduler(runtime: Runtime, emulator: TelegramEmulator, stop: 
     """The scheduler against the emulator, so an approved campaign reaches the emulated representatives
     and approval cards reach the emulated supervisors. Only in a fully offline world (no BOT_TOKEN), so
     no real campaign is ever marked sent to the emulator; only on the embedded database (never a shared
-    one); and never beside another active scheduler. Every linked representative and every agent has a
-    chat in the emulator, as they would with the real bot, so nobody is marked unreachable."""
+    one); and never beside another active scheduler. ``run_console`` has opened a chat for every
+    linked representative and every agent first, as they would have with the real bot, so nobody is
+    marked unreachable."""
     if runtime.settings.bot.token is not None or runtime.settings.database.url is not None:
         return
-    async with runtime.uow() as uow:
-        reps = await uow.session.execute(
-            select(Representative.telegram_user_id, Representative.full_name).where(
-                Representative.telegram_user_id.is_not(None)
-            )
-        )
-        agents = await uow.session.execute(select(CrtAgent.telegram_user_id, CrtAgent.full_name))
-        for telegram_id, name in [*reps, *agents]:
-            emulator.user(int(telegram_id), name)
     bot = runtime.settings.bot.model_copy(
         update={"token": SecretStr(emulator.token), "api_server": emulator.base_url}
     )
@@ -177,15 +152,19 @@ async def offline_scheduler(runtime: Runtime, emulator: TelegramEmulator, stop: 
 
 async def run_console(runtime: Runtime, role: str = "agent") -> None:
     out = Console()
-    log_path = runtime.settings.resolved_data_dir / "logs" / "console.log"
+    data_dir = runtime.settings.resolved_data_dir
+    log_path = data_dir / "logs" / "console.log"
     _log_to_file(log_path)
-    async with TelegramEmulator() as emulator:
+    async with console_emulator(data_dir) as emulator:
         bot = build_bot(
             emulator.token, api_server=emulator.base_url, send_retries=runtime.settings.bot.send_retries
         )
         dp = build_app_dispatcher(runtime)
         tracker = UpdateTracker(dp)
         await ensure_admins_and_commands(runtime, bot)
+        people = await load_people(runtime)
+        for person in people.values():
+            emulator.user(person.telegram_id, person.name)
         polling = asyncio.create_task(
             dp.start_polling(
                 bot,
@@ -197,28 +176,23 @@ async def run_console(runtime: Runtime, role: str = "agent") -> None:
         )
         stop_scheduler = asyncio.Event()
         scheduling = asyncio.create_task(offline_scheduler(runtime, emulator, stop_scheduler))
-        telegram_id, name = await pick_user(runtime, role)
-        session = ConsoleSession(emulator, tracker, emulator.user(telegram_id, name), out)
+
+        async def switch(to_role: str) -> Person:
+            return await pick_user(runtime, to_role)
+
+        me = await pick_user(runtime, role)
+        media_dir = data_dir / "console" / "media"
+        session = ConsoleSession(
+            emulator, tracker, me, out, media_dir=media_dir, people=people, switch=switch
+        )
         emulator.on_call(session.show)
         out.rule("Chronos console — offline, through the loopback Bot API")
-        out.print(f"You are {rtl(name)} (Telegram id {telegram_id}, {role}). Try /start or /find.")
-        out.print(f"Logs: {log_path}")
-        roles = "|".join(ROLES)
-        out.print(f"#N presses button N · :voice FILE sends audio · :as {roles} switches · :quit")
+        out.print(Text(f"You are {me.label}, Telegram id {me.telegram_id}. Try /start or /find."))
+        out.print(Text(f"Logs: {log_path} · photos and documents: {media_dir}"))
+        out.print(Text(HELP))
         try:
-            while True:
-                line = await asyncio.to_thread(input, "you › ")
-                if line.startswith(":as "):
-                    role = line.removeprefix(":as ").strip()
-                    if role not in ROLES:
-                        out.print(f"[red]roles: {', '.join(ROLES)}[/red]")
-                        continue
-                    telegram_id, name = await pick_user(runtime, role)
-                    session.user = emulator.user(telegram_id, name)
-                    out.print(f"You are now {rtl(name)} ({role}).")
-                    continue
-                if not await session.handle(line):
-                    break
+            while await session.handle(await asyncio.to_thread(input, "you › ")):
+                pass
         except (EOFError, KeyboardInterrupt):
             pass
         finally:

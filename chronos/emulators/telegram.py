@@ -12,12 +12,13 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
 
-from chronos.emulators.telegram_methods import BotApiMethods
+from chronos.emulators.telegram_methods import CALLBACK_ANSWER_WINDOW_S, BotApiMethods
 from chronos.emulators.telegram_models import (
     ApiError,
     Fault,
@@ -28,6 +29,7 @@ from chronos.emulators.telegram_models import (
     WebhookDelivery,
 )
 from chronos.emulators.telegram_params import MAX_UPLOAD_BYTES, decode, for_record, read_request
+from chronos.emulators.telegram_state import IdCounters
 from chronos.emulators.telegram_store import ChatStore
 from chronos.emulators.telegram_updates import UpdateBus, Webhook
 from chronos.emulators.telegram_users import UserActions
@@ -54,7 +56,11 @@ def _reply(status: int, body: JsonDict) -> web.Response:
 class TelegramEmulator(UserActions):
     """One bot, many private chats. Use as ``async with TelegramEmulator() as emulator: ...``.
 
-    Call its methods from the event loop it runs on.
+    Call its methods from the event loop it runs on. ``clock`` gives message dates and decides when a
+    callback query expires: a bot must answer within ``callback_answer_window_s`` of the press, as in
+    Telegram, so a test can move the clock instead of sleeping. With ``state_path`` the update, message
+    and callback query ids continue across emulators on that file, as Telegram's never repeat (see
+    :mod:`~chronos.emulators.telegram_state`); without it every emulator starts them at 1.
     """
 
     def __init__(
@@ -64,6 +70,8 @@ class TelegramEmulator(UserActions):
         bot_username: str = "chronos_test_bot",
         bot_first_name: str = "Chronos",
         clock: Callable[[], float] = time.time,
+        callback_answer_window_s: float = CALLBACK_ANSWER_WINDOW_S,
+        state_path: Path | None = None,
     ) -> None:
         self.token = token
         self._clock = clock
@@ -79,9 +87,12 @@ class TelegramEmulator(UserActions):
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
-        self._store = ChatStore()
-        self._bus = UpdateBus(clock)
-        self._methods = BotApiMethods(self._store, self._bus, self.bot_user, clock)
+        ids = IdCounters(state_path)
+        self._store = ChatStore(ids)
+        self._bus = UpdateBus(clock, ids)
+        self._methods = BotApiMethods(
+            self._store, self._bus, self.bot_user, clock, callback_answer_window_s=callback_answer_window_s
+        )
         self._calls: list[RecordedCall] = []
         self._call_signal = asyncio.Event()
         self._subscribers: list[CallSubscriber] = []

@@ -25,6 +25,9 @@ from chronos.emulators.telegram_updates import UpdateBus, Webhook
 Handler = Callable[[JsonDict], Awaitable[Any]]
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+MAX_CALLBACK_ANSWER_CHARS = 200
+CALLBACK_ANSWER_WINDOW_S = 15.0
+_QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
     "as a current content and reply markup of the message"
@@ -85,11 +88,20 @@ def _check_button(button: object) -> None:
 
 
 class BotApiMethods:
-    def __init__(self, store: ChatStore, bus: UpdateBus, bot: JsonDict, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        store: ChatStore,
+        bus: UpdateBus,
+        bot: JsonDict,
+        clock: Callable[[], float],
+        *,
+        callback_answer_window_s: float = CALLBACK_ANSWER_WINDOW_S,
+    ) -> None:
         self._store = store
         self._bus = bus
         self._bot = bot
         self._clock = clock
+        self._callback_answer_window_s = callback_answer_window_s
         handlers: list[tuple[str, Handler]] = [
             ("getMe", self.get_me),
             ("getUpdates", self.get_updates),
@@ -206,10 +218,17 @@ class BotApiMethods:
         return True
 
     async def answer_callback_query(self, params: JsonDict) -> bool:
+        """Telegram lets a bot answer a query once, within a short window after the press."""
         query_id = optional_str(params, "callback_query_id") or ""
-        if query_id not in self._store.open_callback_queries:
-            raise bad("query is too old and response timeout expired or query ID is invalid")
-        self._store.open_callback_queries.discard(query_id)
+        pressed_at = self._store.open_callback_queries.get(query_id)
+        if pressed_at is None:
+            raise bad(_QUERY_TOO_OLD)
+        if self._clock() - pressed_at > self._callback_answer_window_s:
+            del self._store.open_callback_queries[query_id]
+            raise bad(_QUERY_TOO_OLD)
+        if len(optional_str(params, "text") or "") > MAX_CALLBACK_ANSWER_CHARS:
+            raise bad("MESSAGE_TOO_LONG")
+        del self._store.open_callback_queries[query_id]
         return True
 
     async def send_chat_action(self, params: JsonDict) -> bool:

@@ -10,6 +10,7 @@ import secrets
 import struct
 
 from chronos.emulators.telegram_models import ApiError, EmulatedUser, JsonDict, StoredFile, StoredMessage
+from chronos.emulators.telegram_state import IdCounters
 
 _FOLDERS = {
     "voice": ("voice", ".oga"),
@@ -42,22 +43,35 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 
 
 class ChatStore:
-    def __init__(self) -> None:
+    def __init__(self, ids: IdCounters) -> None:
+        self._ids = ids
         self.users: dict[int, EmulatedUser] = {}
         self.blocked: set[int] = set()
+        self.never_started: set[int] = set()
+        """Users Telegram knows (their chat id resolves) who never opened a chat with the bot."""
+        self.deactivated: set[int] = set()
         self.reply_keyboards: dict[int, JsonDict] = {}
-        self.open_callback_queries: set[str] = set()
+        self.open_callback_queries: dict[str, float] = {}
+        """Callback queries not answered yet, with the time each was pressed."""
         self.commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._messages: dict[int, dict[int, StoredMessage]] = {}
-        self._message_ids: dict[int, itertools.count[int]] = {}
         self._files: dict[str, StoredFile] = {}
         self._paths: dict[str, StoredFile] = {}
         self._file_numbers = itertools.count(1)
-        self._callback_ids = itertools.count(4_000_000_000_000_000_001)
 
-    def register(self, user: EmulatedUser) -> EmulatedUser:
+    def register(self, user: EmulatedUser, *, started: bool = True) -> EmulatedUser:
         self.users[user.id] = user
+        if started:
+            self.never_started.discard(user.id)
+        else:
+            self.never_started.add(user.id)
         return user
+
+    def acting(self, user: EmulatedUser) -> EmulatedUser:
+        """The user writes to the bot or presses a button, which starts the chat."""
+        if user.id in self.deactivated:
+            raise ValueError(f"user {user.id} is deactivated and cannot act")
+        return self.register(user)
 
     def chat(self, chat_id: object) -> EmulatedUser:
         """The private chat addressed by ``chat_id``, with the errors Telegram gives."""
@@ -70,12 +84,16 @@ class ChatStore:
 
     def writable_chat(self, chat_id: object) -> EmulatedUser:
         user = self.chat(chat_id)
+        if user.id in self.deactivated:
+            raise ApiError(403, "Forbidden: user is deactivated")
         if user.id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if user.id in self.never_started:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         return user
 
     def next_message_id(self, chat_id: int) -> int:
-        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+        return self._ids.next_message_id(chat_id)
 
     def add_message(self, message: StoredMessage) -> StoredMessage:
         self._messages.setdefault(message.chat_id, {})[message.message_id] = message
@@ -88,9 +106,9 @@ class ChatStore:
     def history(self, chat_id: int) -> list[StoredMessage]:
         return [m for m in self._messages.get(chat_id, {}).values() if not m.deleted]
 
-    def next_callback_query_id(self) -> str:
-        query_id = str(next(self._callback_ids))
-        self.open_callback_queries.add(query_id)
+    def next_callback_query_id(self, pressed_at: float) -> str:
+        query_id = str(self._ids.next_callback_query_id())
+        self.open_callback_queries[query_id] = pressed_at
         return query_id
 
     def add_file(

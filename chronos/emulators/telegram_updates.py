@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from chronos.emulators.telegram_models import ApiError, JsonDict, Upload, WebhookDelivery
+from chronos.emulators.telegram_state import IdCounters
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,9 @@ def update_type(update: JsonDict) -> str:
 
 
 class UpdateBus:
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], ids: IdCounters) -> None:
         self._clock = clock
-        self._ids = itertools.count(1)
+        self._ids = ids
         self.history: dict[int, JsonDict] = {}
         self._pending: deque[_Pending] = deque()
         self._allowed = DEFAULT_ALLOWED
@@ -103,7 +104,7 @@ class UpdateBus:
 
     def inject(self, payload: JsonDict) -> int:
         """Assign the next update_id; drop the update if the bot's ``allowed_updates`` excludes it."""
-        update_id = next(self._ids)
+        update_id = self._ids.next_update_id()
         update = {"update_id": update_id, **payload}
         self.history[update_id] = update
         if update_type(update) in self._allowed:

@@ -27,9 +27,22 @@ class UserActions:
         username: str | None = None,
         language_code: str | None = "fa",
         last_name: str | None = None,
+        *,
+        started: bool = True,
     ) -> EmulatedUser:
-        """A user who has started the bot, so the bot may write to them."""
-        return self._store.register(EmulatedUser(id, first_name, username, language_code, last_name))
+        """A user who has started the bot, so the bot may write to them.
+
+        With ``started=False`` Telegram knows the user (say, from a group) but they never opened the
+        bot: sends fail with 403 "bot can't initiate conversation with a user" until the user writes.
+        """
+        user = EmulatedUser(id, first_name, username, language_code, last_name)
+        return self._store.register(user, started=started)
+
+    def deactivate_user(self, user_id: int) -> None:
+        """The user deleted their Telegram account: sends fail with 403 "user is deactivated"."""
+        if user_id not in self._store.users:
+            raise KeyError(f"no user {user_id}")
+        self._store.deactivated.add(user_id)
 
     def send_text(self, user: EmulatedUser, text: str, *, reply_to: int | None = None) -> int:
         content: JsonDict = {"text": text}
@@ -55,7 +68,7 @@ class UserActions:
 
         With ``check`` the button must exist on the message as it is now, as a real client allows.
         """
-        self._store.register(user)
+        self._store.acting(user)
         message_id = message if isinstance(message, int) else message.message_id
         chat_id = user.id if isinstance(message, int) else message.chat_id
         stored = self._store.message(chat_id, message_id)
@@ -64,7 +77,7 @@ class UserActions:
         if check and callback_data not in stored.callback_data:
             raise ValueError(f"message {message_id} has no button {callback_data!r}: {stored.callback_data}")
         query = {
-            "id": self._store.next_callback_query_id(),
+            "id": self._store.next_callback_query_id(self._clock()),
             "from": user.to_api(),
             "message": stored.snapshot(),
             "chat_instance": str(chat_id * 7919 % 2**62),
@@ -164,7 +177,7 @@ class UserActions:
         forward_from: Forward = None,
         caption: str | None = None,
     ) -> int:
-        self._store.register(user)
+        self._store.acting(user)
         date = int(self._clock())
         message_id = self._store.next_message_id(user.id)
         raw: JsonDict = {
