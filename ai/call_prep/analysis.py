@@ -16,7 +16,8 @@ from typing import Final
 from ai.call_prep.inputs import InteractionFact, PrepInput, TicketFact, UsageFact
 from ai.coaching import detect_register
 from ai.text.calendar import TEHRAN
-from ai.text.persian import fold
+from ai.text.entities import kind_of, name_of
+from ai.text.entities import mentions as named
 
 MAX_EVIDENCE: Final = 6  # tokens cited per item (most recent first)
 GRIEVANCE_DAYS: Final = 120
@@ -59,8 +60,6 @@ INTEREST_SIGNALS: Final = ("upsell_signal", "renewal_intent")
 SUCCESS_OUTCOMES: Final = frozenset(
     {"reached", "resolved", "follow_up", "promised_payment", "upsell_interest", "escalated", "complaint"}
 )
-# Iranian mobile and fixed-line operators, as people write them; matched on folded text.
-OPERATORS: Final = ("ایرانسل", "همراه اول", "رایتل", "مخابرات", "شاتل", "آسیاتک", "مبین نت", "پارس آنلاین")
 
 
 def tokens(items: Iterable[object], limit: int = MAX_EVIDENCE) -> tuple[str, ...]:
@@ -315,9 +314,6 @@ class OperatorNote:
     evidence: tuple[str, ...]
 
 
-_FOLDED_OPERATORS: Final = tuple((op, fold(op)) for op in OPERATORS)
-
-
 def operator_trouble(inp: PrepInput) -> OperatorNote | None:
     """The operator most of their connectivity trouble names, when at least two records agree."""
     start = since(inp.now, GRIEVANCE_DAYS)
@@ -331,10 +327,9 @@ def operator_trouble(inp: PrepInput) -> OperatorNote | None:
         (t.token, t.subject) for t in inp.tickets if t.opened_at >= start and t.category == "connectivity"
     ]
     for token, text in texts:
-        folded = fold(text)
-        for operator, key in _FOLDED_OPERATORS:
-            if key in folded:
-                mentions[operator].append(token)
+        for key in named(text):
+            if kind_of(key) == "isp":
+                mentions[name_of(key)].append(token)
     if not mentions:
         return None
     operator, found = max(mentions.items(), key=lambda kv: (len(kv[1]), kv[0]))

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from ai.knowledge.hub import KnowledgeHub, query_words
+from ai.knowledge.matching import matching_hits
 from ai.knowledge.passages import number_sources
 from ai.knowledge.troubleshoot import SEARCH_K, offline_path
 from ai.text.calendar import format_date
@@ -98,7 +99,7 @@ async def find_guide(hub: KnowledgeHub, goal: str) -> DraftGuide | None:
     if not query_words(goal):
         return None
     result = await asyncio.to_thread(hub.search, goal, SEARCH_K, "hybrid", expand=True)
-    sources = number_sources(result.hits, 3)
+    sources = number_sources(matching_hits(goal, result.hits), 3)
     if result.confidence < hub.settings.min_confidence or not sources:
         return None
     path = offline_path(goal, sources, hub, result.confidence)

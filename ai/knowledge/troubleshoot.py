@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from ai.knowledge.hub import KnowledgeHub, query_words
 from ai.knowledge.injection import looks_like_instruction
+from ai.knowledge.matching import matching_hits
 from ai.knowledge.passages import Citation, Source, context_section, number_sources, trim
 from ai.knowledge.types import Chunk
 from ai.llm import OFFLINE_ENGINE, AIResult, LLMGateway, LLMInvalidOutput, run_with_fallback
@@ -113,7 +114,7 @@ async def diagnose(
             None,
         )
     result = await asyncio.to_thread(hub.search, problem, SEARCH_K, "hybrid", expand=True)
-    sources = number_sources(result.hits, MAX_SOURCES)
+    sources = number_sources(matching_hits(problem, result.hits), MAX_SOURCES)
     if result.confidence < min_confidence or not sources:
         empty = DiagnosticPath(
             problem=problem,

@@ -1,5 +1,6 @@
 """The knowledge hub as a :class:`~ai.nudges.drafting.KnowledgeLookup`: the best document for a
-representative's recent topic, offered only when retrieval is confident about it."""
+representative's recent topic, offered only when retrieval is confident about it and the document is
+not about another ISP or client app than the topic names."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import asyncio
 import logging
 
 from ai.knowledge.hub import KnowledgeHub
+from ai.knowledge.matching import matching_hits
 from ai.nudges.drafting import KnowledgeItem
 
 log = logging.getLogger(__name__)
+CANDIDATES = 5
 
 
 class HubLookup:
@@ -24,11 +27,12 @@ class HubLookup:
         better without a knowledge item than not drafted)."""
         if topic not in self._seen:
             try:
-                result = await asyncio.to_thread(self._hub.search, topic, 1, "hybrid")
+                result = await asyncio.to_thread(self._hub.search, topic, CANDIDATES, "hybrid")
             except Exception:
                 log.exception("knowledge lookup failed for a nudge topic; drafting without an item")
                 return None
-            confident = result.hits and result.confidence >= self._hub.settings.min_confidence
-            chunk = result.hits[0].chunk if confident else None
+            fitting = matching_hits(topic, result.hits)  # an Asiatech topic never gets an Irancell guide
+            confident = fitting and result.confidence >= self._hub.settings.min_confidence
+            chunk = fitting[0].chunk if confident else None
             self._seen[topic] = KnowledgeItem(id=chunk.doc_id, title=chunk.title) if chunk else None
         return self._seen[topic]
