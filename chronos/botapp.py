@@ -3,6 +3,9 @@ its dispatcher, shared by `chronos bot`, the offline console and the tests."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -14,6 +17,7 @@ from chronos.nudge_runtime import nudge_policy
 from chronos.runtime import Runtime
 from chronos.voice_runtime import attach_voice
 from crm.services import agents
+from jobs.dedupe import prune_periodically
 
 BOT_COMMANDS_FA = [
     BotCommand(command="find", description="جست‌وجوی نماینده"),
@@ -35,7 +39,27 @@ def build_app_dispatcher(runtime: Runtime) -> Dispatcher:
     )
     attach_voice(dp, runtime)  # Whisper model + worker pool, started and stopped with the dispatcher
     attach_knowledge(dp, runtime.settings)  # chunk store + BM25 now, the embedder in the background
+    attach_dedupe_prune(dp, runtime)
     return dp
+
+
+def attach_dedupe_prune(dp: Dispatcher, runtime: Runtime) -> None:
+    """Forget handled update ids older than BOT_DEDUPE_RETENTION_HOURS while the dispatcher runs."""
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        job = prune_periodically(runtime.session_factory, runtime.settings.bot.dedupe_retention_hours)
+        tasks.append(asyncio.create_task(job, name="update-dedupe-prune"))
+
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        tasks.clear()
+
+    dp.startup.register(start)
+    dp.shutdown.register(stop)
 
 
 async def ensure_admins_and_commands(runtime: Runtime, bot: Bot) -> None:

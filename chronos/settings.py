@@ -39,6 +39,11 @@ class BotSettings(BaseSettings):
     max_concurrent_updates: int = Field(default=32, ge=1, le=1000)
     throttle_per_minute: int = Field(default=60, ge=1)
     send_retries: int = Field(default=3, ge=0, le=10)
+    dedupe_retention_hours: int = Field(
+        default=72,
+        ge=25,
+        description="how long a handled update id is remembered (Telegram redelivers ≤ 24 h)",
+    )
 
 
 class LLMSettings(BaseSettings):

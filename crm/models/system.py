@@ -12,9 +12,14 @@ from crm.models.base import Base, CreatedAt, IntPK, in_list
 
 
 class ProcessedUpdate(Base):
-    """One row per Telegram update handled; its primary key makes redelivery a no-op."""
+    """One row per Telegram update handled; its primary key makes redelivery a no-op. Rows expire after
+    the retention window (Telegram never redelivers that late, and may reuse ids after a quiet week)."""
 
     __tablename__ = "processed_update"
+    __table_args__ = (
+        # The retention prune (jobs.dedupe): rows older than BOT_DEDUPE_RETENTION_HOURS.
+        Index("ix_processed_update_processed_at", "processed_at"),
+    )
 
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

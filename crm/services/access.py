@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from crm import audit
@@ -83,3 +84,12 @@ async def claim_update(uow: UnitOfWork, bot_id: int, update_id: int) -> bool:
         .returning(ProcessedUpdate.update_id)
     )
     return claimed is not None
+
+
+async def prune_processed_updates(uow: UnitOfWork, older_than: dt.datetime) -> int:
+    """Forget updates handled before ``older_than`` (along ix_processed_update_processed_at)."""
+    result = await uow.session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < older_than)
+    )
+    await uow.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
