@@ -7,10 +7,10 @@ import asyncio
 import contextlib
 
 from aiogram import Bot, Dispatcher
-from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot import commands
 from bot.dispatcher import build_dispatcher
 from chronos.knowledge_runtime import attach_knowledge
 from chronos.nudge_runtime import nudge_policy
@@ -18,16 +18,6 @@ from chronos.runtime import Runtime
 from chronos.voice_runtime import attach_voice
 from crm.services import agents
 from jobs.dedupe import prune_periodically
-
-BOT_COMMANDS_FA = [
-    BotCommand(command="find", description="جست‌وجوی نماینده"),
-    BotCommand(command="ask", description="پرسش از دانش مارفانت"),
-    BotCommand(command="fix", description="مسیر عیب‌یابی یک مشکل"),
-    BotCommand(command="draft", description="پیش‌نویس پیام برای نماینده"),
-    BotCommand(command="help", description="راهنما"),
-    BotCommand(command="lang", description="تغییر زبان"),
-    BotCommand(command="cancel", description="انصراف"),
-]
 
 
 def build_app_dispatcher(runtime: Runtime) -> Dispatcher:
@@ -63,9 +53,12 @@ def attach_dedupe_prune(dp: Dispatcher, runtime: Runtime) -> None:
 
 
 async def ensure_admins_and_commands(runtime: Runtime, bot: Bot) -> None:
+    """The first admins, then every agent's own command menu (their role, their language) and the
+    default menu of representatives and strangers."""
     async with runtime.uow() as uow:
         await agents.ensure_admins(uow, runtime.settings.admin_telegram_ids)
-    await bot.set_my_commands(BOT_COMMANDS_FA)
+        team = await agents.list_all(uow)
+    await commands.publish_all(bot, team)
 
 
 async def run_polling(runtime: Runtime, bot: Bot, dp: Dispatcher, *, handle_signals: bool = True) -> None:

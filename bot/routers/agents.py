@@ -25,7 +25,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from ai.text.persian import normalize, to_ascii_digits
-from bot import keyboards
+from bot import commands, keyboards
 from bot.callbacks import AgentAdmin, Choice
 from bot.filters import IsAgent
 from bot.keyboards import LivePrompt
@@ -103,7 +103,12 @@ CHANGE = F.action.in_({"on", "off"}) | ((F.action == "role") & F.role.in_(values
 
 @router.callback_query(AgentAdmin.filter(CHANGE), ADMIN)
 async def change(
-    callback: CallbackQuery, callback_data: AgentAdmin, uow: UnitOfWork, identity: Identity, texts: Texts
+    callback: CallbackQuery,
+    callback_data: AgentAdmin,
+    uow: UnitOfWork,
+    identity: Identity,
+    texts: Texts,
+    bot: Bot,
 ) -> None:
     assert identity.agent is not None
     if callback_data.agent_id == identity.agent.id:
@@ -130,6 +135,7 @@ async def change(
             inactive="" if agent.active else texts.t("agents.inactive"),
         )
     )
+    await commands.publish_for(bot, agent)  # their menu follows their new role (or goes)
 
 
 @router.callback_query(AgentAdmin.filter(F.action == "add"), ADMIN)
@@ -188,6 +194,7 @@ async def add_role(
     identity: Identity,
     texts: Texts,
     state: FSMContext,
+    bot: Bot,
 ) -> None:
     data = await state.get_data()
     role = AgentRole(callback_data.value)
@@ -204,6 +211,7 @@ async def add_role(
     await keyboards.advance(
         callback, texts.t("agents.added", name=esc(agent.full_name), role=texts.t(f"role.{role.value}"))
     )
+    await commands.publish_for(bot, agent)
 
 
 # Non-admins who reach a change: an old or forged button, or a role lost mid-flow.

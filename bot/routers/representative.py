@@ -11,6 +11,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandStart
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot import commands
 from bot.callbacks import RepReply
 from bot.filters import IsRepresentative
 from bot.media import VOICE_CONTENT, voice_incoming
@@ -53,7 +54,7 @@ async def start(message: Message, identity: Identity, uow: UnitOfWork, texts: Te
 
 @router.message(Command("help"))
 async def help_command(message: Message, texts: Texts) -> None:
-    await message.answer(texts.t("rep.help"))
+    await message.answer(commands.representative_help(texts))
 
 
 @router.message(VOICE_CONTENT)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot import commands
 from bot.callbacks import Cancel
 from bot.filters import IsAgent
-from bot.render import esc
 from bot.texts import Texts
 from crm.db import UnitOfWork
 from crm.enums import Locale
@@ -24,20 +24,19 @@ router.callback_query.filter(IsAgent())
 @router.message(CommandStart(deep_link=False))
 @router.message(Command("help"))
 async def start(message: Message, identity: Identity, texts: Texts, state: FSMContext) -> None:
+    """Everything this role can do, from the same list as the bot's command menu."""
     await state.clear()
     assert identity.agent is not None
-    text = texts.t("start.agent", name=esc(identity.agent.full_name))
-    if identity.agent.is_supervisor:
-        text += texts.t("start.supervisor_extra")
-    await message.answer(text)
+    await message.answer(commands.agent_help(identity.agent, texts))
 
 
 @router.message(Command("lang"))
-async def switch_language(message: Message, identity: Identity, uow: UnitOfWork) -> None:
+async def switch_language(message: Message, identity: Identity, uow: UnitOfWork, bot: Bot) -> None:
     assert identity.agent is not None
     target = Locale.EN if identity.agent.locale == Locale.FA else Locale.FA
-    await agents.set_locale(uow, identity.agent.id, target, identity.actor)
+    changed = await agents.set_locale(uow, identity.agent.id, target, identity.actor)
     await message.answer(Texts(target.value).t("lang.changed"))
+    await commands.publish_for(bot, changed)
 
 
 @router.callback_query(Cancel.filter())

@@ -73,7 +73,8 @@ async def test_without_an_admin_the_console_plays_a_registered_console_operator(
     assert await audit_actions(db, operator.id) == [("agent.create", "cli")]
     # The bot treats them as an admin, not as a stranger.
     [reply] = sent_texts(await harness.text(harness.emulator.user(person.telegram_id, person.name), "/start"))
-    assert reply == FA["start.agent"].format(name=CONSOLE_OPERATOR_NAME) + FA["start.supervisor_extra"]
+    assert reply.startswith(FA["help.agent_title"].format(name=CONSOLE_OPERATOR_NAME, role=FA["role.admin"]))
+    assert "/aistatus" in reply
     # Playing the admin again reuses the same operator.
     assert await pick_user(runtime, "admin") == person
     async with db:

@@ -124,7 +124,7 @@ async def test_english_locale(harness: BotHarness, db: UnitOfWork) -> None:
         agent = await make_agent(db, name="Sam")
     user = harness.emulator.user(agent.telegram_user_id, "Sam")
     assert sent_texts(await harness.text(user, "/lang")) == ["Language set to English."]
-    assert "Chronos is ready" in sent_texts(await harness.text(user, "/start"))[0]
+    assert "Here is what Chronos does for you" in sent_texts(await harness.text(user, "/start"))[0]
 
 
 async def test_admin_sees_ai_status(harness: BotHarness, db: UnitOfWork) -> None:
