@@ -71,6 +71,11 @@ def back_to_card(texts: Texts, rep_id: int) -> InlineKeyboardButton:
     )
 
 
+def to_card(texts: Texts, rep_id: int) -> InlineKeyboardMarkup:
+    """The next step after finishing something about a representative: back to their card."""
+    return InlineKeyboardMarkup(inline_keyboard=[[back_to_card(texts, rep_id)]])
+
+
 def ticket_list(texts: Texts, rep_id: int, items: Sequence[TicketDTO]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for ticket in items:

@@ -8,6 +8,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import RepReply, VoiceAction
+from bot.keyboards import back_to_card
 from bot.render import esc
 from bot.texts import Texts
 from crm.enums import VoiceFailure, VoiceNoteStatus
@@ -126,11 +127,15 @@ class VoiceStatusRenderer:
             [button("btn.voice_up", "up"), button("btn.voice_down", "down")],
             [button("btn.voice_fix", "fix")],
         ]
-        if view.representative is None:
+        rep = view.representative
+        if rep is None:
             rows.append([button("btn.voice_search", "find")])
-        elif view.note.from_representative:
-            reply = RepReply(rep_id=view.representative.id).pack()
-            rows.append([InlineKeyboardButton(text=texts.t("btn.reply"), callback_data=reply)])
+        else:
+            next_steps = [back_to_card(texts, rep.id)]
+            if view.note.from_representative:
+                reply = RepReply(rep_id=rep.id).pack()
+                next_steps.insert(0, InlineKeyboardButton(text=texts.t("btn.reply"), callback_data=reply))
+            rows.append(next_steps)
         return InlineKeyboardMarkup(inline_keyboard=rows)
 
     @staticmethod

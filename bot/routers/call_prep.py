@@ -31,6 +31,7 @@ from bot.texts import Texts
 from crm.db import UnitOfWork
 from crm.enums import Outcome, values
 from crm.errors import NotFound
+from crm.schemas.activity import InteractionDTO
 from crm.services import call_prep, call_prep_records
 from crm.services.access import Identity
 from crm.services.call_prep import AmbiguousRepresentative
@@ -185,9 +186,9 @@ async def write_note(
     if note is None:
         return
     data = await state.get_data()
-    outcome = await _save_outcome(uow, identity, state, data, note, f"{message.chat.id}:{message.message_id}")
+    item = await _save_outcome(uow, identity, state, data, note, f"{message.chat.id}:{message.message_id}")
     await keyboards.retire(bot, message.chat.id, data.get(keyboards.PROMPT))
-    await message.answer(texts.t("prep.outcome_saved", outcome=texts.t(f"outcome.{outcome.value}")))
+    await message.answer(_saved(item, texts), reply_markup=keyboards.to_card(texts, item.representative_id))
 
 
 @router.callback_query(
@@ -198,10 +199,13 @@ async def skip_note(
 ) -> None:
     assert isinstance(callback.message, Message)  # LivePrompt checked it
     key = f"{callback.message.chat.id}:{callback.message.message_id}"
-    outcome = await _save_outcome(uow, identity, state, await state.get_data(), None, key)
-    await keyboards.advance(
-        callback, texts.t("prep.outcome_saved", outcome=texts.t(f"outcome.{outcome.value}"))
-    )
+    item = await _save_outcome(uow, identity, state, await state.get_data(), None, key)
+    await keyboards.advance(callback, _saved(item, texts), keyboards.to_card(texts, item.representative_id))
+
+
+def _saved(item: InteractionDTO, texts: Texts) -> str:
+    outcome = item.outcome.value if item.outcome is not None else "none"
+    return texts.t("prep.outcome_saved", outcome=texts.t(f"outcome.{outcome}"))
 
 
 async def _save_outcome(
@@ -211,11 +215,10 @@ async def _save_outcome(
     data: dict[str, object],
     note: str | None,
     key: str,
-) -> Outcome:
+) -> InteractionDTO:
     assert identity.agent is not None
     outcome = Outcome(str(data["prep_outcome"]))
     async with keyboards.final_step(state):
-        await call_prep.record_outcome(
+        return await call_prep.record_outcome(
             uow, int(str(data["prep_sid"])), identity.agent.id, outcome, note, idempotency_key=f"prep:{key}"
         )
-    return outcome

@@ -360,4 +360,6 @@ async def send_answer(
         dt.datetime.now(dt.UTC),
         f"{rep.telegram_user_id}:{sent.message_id}",
     )
-    await message.answer(texts.t("nudge.answer_sent", name=esc(rep.full_name)))
+    await message.answer(
+        texts.t("nudge.answer_sent", name=esc(rep.full_name)), reply_markup=keyboards.to_card(texts, rep.id)
+    )

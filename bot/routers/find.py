@@ -39,14 +39,18 @@ async def send_card(message: Message, uow: UnitOfWork, rep_id: int, identity: Id
     await message.answer(text, reply_markup=keyboards.rep_card(texts, rep_id, can_link=can_link))
 
 
-async def _search(message: Message, query: str, uow: UnitOfWork, identity: Identity, texts: Texts) -> None:
+async def _search(
+    message: Message, query: str, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext
+) -> None:
     query = query.strip()[:MAX_QUERY]
     hits = await representatives.find(uow, query, limit=8)
-    if not hits:
+    if not hits:  # the next plain text is another try
+        await state.set_state(FindStates.query)
         await message.answer(
             texts.t("find.none", query=esc(query)), reply_markup=keyboards.cancel_only(texts)
         )
         return
+    await state.clear()
     if len(hits) == 1:
         await send_card(message, uow, hits[0].representative.id, identity, texts)
         return
@@ -75,16 +79,14 @@ async def find(
         await state.set_state(FindStates.query)
         await message.answer(texts.t("find.ask"), reply_markup=keyboards.cancel_only(texts))
         return
-    await state.clear()
-    await _search(message, command.args, uow, identity, texts)
+    await _search(message, command.args, uow, identity, texts, state)
 
 
-@router.message(FindStates.query, F.text)
+@router.message(FindStates.query, F.text & ~F.text.startswith("/"))
 async def find_query(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext
 ) -> None:
-    await state.clear()
-    await _search(message, message.text or "", uow, identity, texts)
+    await _search(message, message.text or "", uow, identity, texts, state)
 
 
 @router.callback_query(RepAction.filter(F.action == "card"))

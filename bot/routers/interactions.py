@@ -106,7 +106,9 @@ async def write_note(
     data = await state.get_data()
     item = await _save(uow, identity, state, data, note, f"{message.chat.id}:{message.message_id}")
     await keyboards.retire(bot, message.chat.id, data.get(keyboards.PROMPT))
-    await message.answer(_saved_text(item, texts))
+    await message.answer(
+        _saved_text(item, texts), reply_markup=keyboards.to_card(texts, item.representative_id)
+    )
 
 
 @router.callback_query(LogStates.note, Choice.filter((F.field == "note") & (F.value == SKIP)), LivePrompt())
@@ -116,7 +118,9 @@ async def skip_note(
     assert isinstance(callback.message, Message)  # LivePrompt checked it
     key = f"{callback.message.chat.id}:{callback.message.message_id}"
     item = await _save(uow, identity, state, await state.get_data(), None, key)
-    await keyboards.advance(callback, _saved_text(item, texts))
+    await keyboards.advance(
+        callback, _saved_text(item, texts), keyboards.to_card(texts, item.representative_id)
+    )
 
 
 async def _save(

@@ -287,4 +287,6 @@ async def send(
         await keyboards.advance(callback, texts.t("kb.draft.send_failed", name=esc(rep_name)))
         return
     key = "kb.draft.sent" if result.created else "kb.draft.already_sent"
-    await keyboards.advance(callback, texts.t(key, name=esc(rep_name)))
+    await keyboards.advance(
+        callback, texts.t(key, name=esc(rep_name)), keyboards.to_card(texts, result.rep_id)
+    )

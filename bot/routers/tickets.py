@@ -227,7 +227,8 @@ async def write_comment(
     async with keyboards.final_step(state):
         await tickets.comment(uow, data["ticket_id"], body, identity.actor)
     await keyboards.retire(bot, message.chat.id, data.get(keyboards.PROMPT))
-    await message.answer(texts.t("ticket.commented"))
+    ticket = await tickets.get(uow, data["ticket_id"])
+    await message.answer(texts.t("ticket.commented"), reply_markup=keyboards.ticket_actions(texts, ticket))
 
 
 @router.callback_query(TicketAction.filter(F.action == "resolve"))

@@ -115,7 +115,8 @@ async def pick_rep(
     await state.clear()
     rep = view.representative
     assert rep is not None
-    await keyboards.advance(callback, texts.t("voice.rep_set", name=esc(rep.full_name), code=esc(rep.code)))
+    text = texts.t("voice.rep_set", name=esc(rep.full_name), code=esc(rep.code))
+    await keyboards.advance(callback, text, keyboards.to_card(texts, rep.id))
     await _refresh_status(voice, view)
 
 
@@ -195,8 +196,12 @@ async def correction(
     async with keyboards.final_step(state):
         await voice_review.correct(uow, data["note_id"], text, identity.agent.id)
     await keyboards.retire(bot, message.chat.id, data.get(keyboards.PROMPT))
-    await message.answer(texts.t("voice.corrected"))
-    await _refresh_status(voice, await voice_notes.view(uow, data["note_id"]))
+    view = await voice_notes.view(uow, data["note_id"])
+    rep = view.representative
+    await message.answer(
+        texts.t("voice.corrected"), reply_markup=keyboards.to_card(texts, rep.id) if rep else None
+    )
+    await _refresh_status(voice, view)
 
 
 @router.callback_query(VoiceAction.filter(F.action == "retry"))

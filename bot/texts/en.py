@@ -49,7 +49,7 @@ EN: dict[str, str] = {
     "help.rep_tips": "💬 Reply to any message with text or a voice note; your reply reaches your agent and is kept on your record.",
     "lang.changed": "Language set to English.",
     "find.ask": "Send a representative's name, code or phone number:",
-    "find.none": "No representative matches “{query}”. Try another spelling.",
+    "find.none": "No representative matches “{query}”. Send another spelling, a short code (like 43) or the last digits of a phone here:",
     "find.results": "{count} results for “{query}”:",
     "card.title": "🧾 <b>{name}</b> — <code>{code}</code>",
     "card.tier": "Plan: {tier}",

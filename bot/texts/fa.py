@@ -52,7 +52,7 @@ FA: dict[str, str] = {
     "lang.changed": "زبان به فارسی تغییر کرد.",
     # Find and card
     "find.ask": "نام، کد یا شمارهٔ تلفن نماینده را بفرستید:",
-    "find.none": "نماینده‌ای با «{query}» پیدا نشد. املای دیگری را امتحان کنید.",
+    "find.none": "نماینده‌ای با «{query}» پیدا نشد. املای دیگری، کد کوتاه (مثل ۴۳) یا چند رقم آخر تلفن را همین‌جا بفرستید:",
     "find.results": "{count} نتیجه برای «{query}»:",
     "card.title": "🧾 <b>{name}</b> — <code>{code}</code>",
     "card.tier": "پلن: {tier}",

@@ -47,6 +47,11 @@ class ServiceTier(Base):
     created_at: Mapped[CreatedAt]
 
 
+CODE_DIGITS = "ltrim(regexp_replace(code, '[^0-9]', '', 'g'), '0')"
+"""A code's number without its letters and leading zeros: REP-0043 → 43 (the short code people say)."""
+PHONE_TAIL = "right(phone, 4)"
+
+
 class Representative(Base):
     __tablename__ = "representative"
     __table_args__ = (
@@ -59,6 +64,9 @@ class Representative(Base):
         Index("ix_representative_name_trigrams", "name_trigrams", postgresql_using="gin"),
         # "My representatives" lists and nudge audience rules.
         Index("ix_representative_assigned_agent_id_status", "assigned_agent_id", "status"),
+        # /find by a short code («43» for REP-0043) and by a phone's last four digits.
+        Index("ix_representative_code_digits", text(CODE_DIGITS)),
+        Index("ix_representative_phone_tail", text(PHONE_TAIL)),
     )
 
     id: Mapped[IntPK]

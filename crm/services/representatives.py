@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnClause, Text, func, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ai.text.persian import to_ascii_digits
@@ -13,6 +14,7 @@ from crm import audit, search
 from crm.db import UnitOfWork
 from crm.errors import AlreadyExists, NotFound
 from crm.models import Representative, ServiceTier
+from crm.models.people import CODE_DIGITS, PHONE_TAIL
 from crm.schemas.people import RepresentativeCreate, RepresentativeDTO, RepresentativeUpdate, RepSearchHit
 from crm.schemas.types import CODE_PATTERN, Actor
 
@@ -150,8 +152,47 @@ _NAME_CANDIDATES = text(
 )
 
 
+_SHORT_CODE = re.compile(r"^([A-Z]*)[\s_-]*([0-9]{1,9})$")
+# Written as the index expressions themselves, so ix_representative_code_digits and
+# ix_representative_phone_tail serve them.
+_code_digits: ColumnClause[str] = literal_column(CODE_DIGITS, type_=Text)
+_phone_tail: ColumnClause[str] = literal_column(PHONE_TAIL, type_=Text)
+PHONE_TAIL_DIGITS = 4
+
+
+async def _short_code_and_phone_tail(uow: UnitOfWork, query: str, limit: int) -> list[RepSearchHit]:
+    """«43», «۴۳», «REP43» or «rep 43» for REP-0043; «6789» also for phones ending in 6789."""
+    match = _SHORT_CODE.match(to_ascii_digits(query).strip().upper())
+    if match is None:
+        return []
+    letters, digits = match.group(1), match.group(2)
+    by_code = await uow.session.scalars(
+        select(Representative)
+        .where(_code_digits == digits.lstrip("0"), Representative.code.startswith(letters, autoescape=True))
+        .order_by(Representative.code)
+        .limit(limit)
+    )
+    hits = [
+        RepSearchHit(representative=RepresentativeDTO.model_validate(rep), score=1.0, matched_on="code")
+        for rep in by_code
+    ]
+    if not letters and len(digits) >= PHONE_TAIL_DIGITS:
+        by_phone = await uow.session.scalars(
+            select(Representative)
+            .where(_phone_tail == digits[-PHONE_TAIL_DIGITS:], Representative.phone.endswith(digits))
+            .order_by(Representative.code)
+            .limit(limit)
+        )
+        hits += [
+            RepSearchHit(representative=RepresentativeDTO.model_validate(rep), score=0.95, matched_on="phone")
+            for rep in by_phone
+        ]
+    return hits
+
+
 async def find(uow: UnitOfWork, query: str, *, limit: int = 10) -> list[RepSearchHit]:
-    """Exact code or phone first, then fuzzy name matches ranked by trigram overlap."""
+    """Exact code or phone first, then a short code or a phone's last digits, then fuzzy name matches
+    ranked by trigram overlap."""
     query = query.strip()
     if not query:
         return []
@@ -193,6 +234,10 @@ async def find(uow: UnitOfWork, query: str, *, limit: int = 10) -> list[RepSearc
                 )
             )
             seen.add(by_phone.id)
+    for hit in await _short_code_and_phone_tail(uow, query, limit):
+        if hit.representative.id not in seen and len(hits) < limit:
+            hits.append(hit)
+            seen.add(hit.representative.id)
 
     query_grams = search.trigrams(query)
     if query_grams and len(hits) < limit:

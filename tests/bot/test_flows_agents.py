@@ -110,7 +110,7 @@ async def test_deactivate_takes_effect_on_the_next_update(harness: BotHarness, d
     roster = harness.last(user)
 
     calls = await harness.press(user, roster, off(agent.id))
-    assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery"]
+    assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery", "deleteMyCommands"]
     assert "نگار — کارشناس (غیرفعال)" in (harness.last(user).text or "")
     assert AgentAdmin(action="on", agent_id=agent.id).pack() in harness.last(user).callback_data
     assert [r.active for r in await _agent_rows(db) if r.id == agent.id] == [False]

@@ -110,7 +110,8 @@ async def test_log_with_skips_edits_the_prompt_into_the_confirmation(
     calls = await harness.press(user, prompt, choice("note", "-"))
     assert sent_texts(calls) == ["✅ تماس ثبت شد (💬 تلگرام، بدون نتیجه)."]
     assert harness.last(user).message_id == prompt.message_id
-    assert harness.last(user).inline_keyboard == []
+    # The flow's buttons are gone; what is left is the next step, back to the card.
+    assert harness.last(user).callback_data == [RepAction(action="card", rep_id=rep.id).pack()]
     [row] = await _interactions(db)
     assert (row.channel, row.outcome, row.summary) == ("telegram", None, None)
     assert row.idempotency_key == f"{user.id}:{prompt.message_id}"

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.callbacks import RepReply, VoiceAction
+from bot.callbacks import RepAction, RepReply, VoiceAction
 from bot.texts.fa import FA
 from chronos.emulators import EmulatedUser, StoredMessage
 from chronos.settings import Settings, WhisperSettings
@@ -104,6 +104,7 @@ async def test_forwarded_voice_note_is_transcribed_and_logged(voice: Voice) -> N
     assert "رضا کریمی" in (final.text or "")
     assert "ثبت شد" in (final.text or "")
     assert VoiceAction(action="up", note_id=note.id).pack() in final.callback_data
+    assert RepAction(action="card", rep_id=rep.id).pack() in final.callback_data  # the next step
     edits = [
         c for c in emulator.calls("editMessageText") if c.params.get("message_id") == note.status_message_id
     ]

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from crm.db import UnitOfWork
 from crm.errors import AlreadyExists, NotFound
 from crm.models import AuditLog
+from crm.models.people import CODE_DIGITS, PHONE_TAIL
 from crm.schemas.people import AgentCreate, RepresentativeUpdate
 from crm.schemas.types import Actor
 from crm.services import agents, representatives
@@ -90,3 +91,40 @@ async def test_agent_cannot_reuse_a_representatives_telegram_account(uow: UnitOf
         await make_rep(uow, telegram_user_id=4_242_424)
         with pytest.raises(AlreadyExists):
             await agents.create(uow, AgentCreate(telegram_user_id=4_242_424, full_name="دوگانه"), Actor.cli())
+
+
+@pytest.mark.parametrize("query", ["43", "۴۳", "0043", "REP43", "rep 43", "Rep-43"])
+async def test_find_takes_the_short_code_people_say(uow: UnitOfWork, query: str) -> None:
+    """/find 43 found nobody: codes are REP-0043, but agents say «۴۳»."""
+    async with uow:
+        rep = await make_rep(uow, name="سمیرا کاظمی", code="REP-0043")
+        await make_rep(uow, name="نماینده دیگر", code="MF-0043")
+        await make_rep(uow, name="نماینده سوم", code="REP-0430")
+        hits = await representatives.find(uow, query)
+    codes = [hit.representative.code for hit in hits]
+    assert rep.code in codes
+    assert "REP-0430" not in codes
+    if query.upper().startswith("REP"):
+        assert "MF-0043" not in codes
+
+
+async def test_find_takes_the_last_digits_of_a_phone(uow: UnitOfWork) -> None:
+    async with uow:
+        rep = await make_rep(uow, name="بهرام نوری", phone="+989123456789")
+        await make_rep(uow, name="نماینده دیگر", phone="+989121116789")
+        four = await representatives.find(uow, "۶۷۸۹")
+        six = await representatives.find(uow, "456789")
+    assert {h.representative.id for h in four if h.matched_on == "phone"} >= {rep.id}
+    assert len([h for h in four if h.matched_on == "phone"]) == 2
+    assert [h.representative.id for h in six if h.matched_on == "phone"] == [rep.id]
+
+
+async def test_short_code_and_phone_tail_use_their_indexes(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.session.execute(text("SET LOCAL enable_seqscan = off"))
+        plans = [
+            "\n".join(await uow.session.scalars(text(f"EXPLAIN SELECT id FROM representative WHERE {expr}")))
+            for expr in (f"{CODE_DIGITS} = '43'", f"{PHONE_TAIL} = '6789'")
+        ]
+    assert "ix_representative_code_digits" in plans[0]
+    assert "ix_representative_phone_tail" in plans[1]
