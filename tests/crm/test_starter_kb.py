@@ -19,9 +19,10 @@ from bot.texts.fa import FA
 from crm.demo.curves import users
 from crm.demo.money import BILLING_CYCLE, METHODS, PAYMENT_TERMS, TOP_UP_METHODS, billing
 from crm.demo.plan import Cohort, build_world
-from crm.demo.pools import TIERS
+from crm.demo.pools import OPERATORS, TIERS
 from crm.enums import TICKET_SLA_HOURS, TicketCategory, TicketPriority
 from crm.starter_kb import DOCUMENTS
+from tests.ai.test_knowledge_support import ingest, new_hub
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_BYTES = 20 * 1_048_576
@@ -51,6 +52,38 @@ def test_every_starter_document_loads_clean(source: SourceFile) -> None:
     assert prepared.chunks
     assert not prepared.flagged
     assert prepared.masked_items == 0
+
+
+def test_every_operator_of_the_crm_has_its_own_troubleshooting_guide() -> None:
+    titles = {
+        source.doc_id: load(source, max_bytes=MAX_BYTES).title
+        for source in STARTER
+        if source.doc_id.startswith("troubleshooting/")
+    }
+    for operator in OPERATORS:
+        guides = [doc_id for doc_id, title in titles.items() if operator in title]
+        assert len(guides) == 1, (operator, guides)
+
+
+# A CRT agent's day-one questions about what the evaluation set does not cover land on the document
+# written for them (lexical BM25: what the hub answers with right after the first start).
+DAY_ONE = [
+    ("مارفانت چه خدماتی به نماینده‌ها میده؟", "product/overview.md"),
+    ("نمایندگی رو تازه شروع کردم، قدم‌های اول چیه؟", "product/getting-started.md"),
+    ("هیدیفای رو روی آیفون چطوری نصب کنم", "clients/hiddify-ios.md"),
+    ("کاربرم اینترنت آسیاتک داره و وصل نمیشه", "troubleshooting/asiatech.md"),
+    ("asiatech td-lte modem disconnects", "troubleshooting/asiatech.md"),
+    ("تیکت رو با چه دسته و اولویتی ثبت کنم؟", "policies/tickets-escalation.md"),
+    ("دامنه اختصاصی برای ساب لینک نماینده", "marzban/nodes-and-domains.md"),
+    ("انتقال کاربرها به نود ترکیه", "marzban/nodes-and-domains.md"),
+]
+
+
+def test_day_one_questions_find_their_document(tmp_path: Path) -> None:
+    hub = new_hub(tmp_path, dense=False)
+    ingest(hub, [DOCUMENTS])
+    ranked = {question: hub.search(question, k=3).hits[0].chunk.doc_id for question, _ in DAY_ONE}
+    assert ranked == dict(DAY_ONE)
 
 
 # What the documents say about money, tickets and payments is what the CRM holds
@@ -106,6 +139,7 @@ def test_invoices_bill_what_the_documents_say() -> None:
     assert f"هر {to_persian_digits(str(BILLING_CYCLE.days))} روز" in invoices
     assert f"{to_persian_digits(str(PAYMENT_TERMS.days))} روز مهلت پرداخت" in invoices
     assert "اولین فاکتور در روز شروع نمایندگی" in invoices
+    assert "اولین فاکتور همان روز شروع نمایندگی" in _text("product/getting-started.md")
     assert "ده هزار تومان" in invoices
     assert "ده هزار تومان" in cost
     world = build_world(1, dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC))
