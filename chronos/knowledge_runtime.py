@@ -30,6 +30,7 @@ from ai.knowledge.onnx_embedder import OnnxEmbedder
 from ai.knowledge.store import ChunkStore
 from ai.knowledge.vectors import ChromaVectorStore
 from chronos.settings import Settings
+from crm.services import knowledge
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG level
@@ -60,6 +61,16 @@ def build_hub(settings: Settings) -> KnowledgeHub:
         min_confidence=kb.min_confidence,
     )
     return KnowledgeHub(ChunkStore(store_dir(settings), Analyzer()), hub_settings, model=kb.embedding_model)
+
+
+def ingest_options(settings: Settings) -> knowledge.IngestOptions:
+    """Limits and chunk sizes for :func:`crm.services.knowledge.ingest_paths`, from KB_* settings."""
+    kb = settings.knowledge
+    return knowledge.IngestOptions(
+        max_bytes=int(kb.max_file_mb * 1_048_576),
+        chunk_tokens=kb.chunk_tokens,
+        overlap_tokens=min(kb.chunk_overlap, kb.chunk_tokens - 1),
+    )
 
 
 def chroma_client(settings: Settings) -> Any:
