@@ -1,9 +1,9 @@
 """Knowledge hub: search latency at 50,000 chunks, ingest throughput, retrieval quality.
 
 * Quality: recall@1, recall@5 and MRR of each mode on tests/data/kb/questions.jsonl (120 questions
-  over 37 documents; dev/test splits: the analyzer, weights and thresholds were tuned on dev only),
-  with the default English glosses and without them (what the English-only packaged MiniLM makes
-  of raw Persian).
+  over the packaged starter documents in crm/starter_kb/documents; dev/test splits: the analyzer,
+  weights and thresholds were tuned on dev only), with the default English glosses and without them
+  (what the English-only packaged MiniLM makes of raw Persian).
 * Ingest: chunks per second end to end on the real corpus (read, mask, chunk, embed, Chroma upsert,
   BM25 rebuild, store write) and the lexical side alone at 50,000 chunks.
 * Latency: ``hub.search`` (k=5) over 50,000 synthetic chunks: sentences of the real corpus recombined,
@@ -34,9 +34,10 @@ from ai.knowledge.types import Chunk
 from bench.support import percentile, print_table
 from chronos.knowledge_runtime import attach_dense, build_hub
 from chronos.settings import KnowledgeSettings, Settings
+from crm.starter_kb import DOCUMENTS
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "tests" / "data" / "kb" / "docs"
+DOCS = DOCUMENTS
 QUESTIONS = ROOT / "tests" / "data" / "kb" / "questions.jsonl"
 SCALE_CHUNKS = 50_000
 POOL = 512

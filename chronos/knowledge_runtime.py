@@ -3,8 +3,11 @@
 The lexical side is ready as soon as :func:`build_hub` returns. The dense side (loading the model
 takes tens of seconds on two cores) is attached by :func:`attach_dense`: synchronously for CLI
 commands, in a background thread for the bot (:func:`start_warm_up`), so the bot answers lexically
-until the model is in. Any failure to load the model or reach Chroma leaves the hub lexical-only,
-with a warning and the reason in ``chronos kb status``.
+until the model is in. The bot's warm-up then embeds whatever the chunk store holds that the vector
+collection lacks (:func:`warm_up`): that is how the starter documents, ingested lexically on the
+first ``chronos up`` (:mod:`chronos.starter_knowledge`), get their embeddings without making anyone
+wait. Any failure to load the model or reach Chroma leaves the hub lexical-only, with a warning and
+the reason in ``chronos kb status``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ai.knowledge.onnx_embedder import OnnxEmbedder
 from ai.knowledge.store import ChunkStore
 from ai.knowledge.vectors import ChromaVectorStore
 from chronos.settings import Settings
+from crm.services import knowledge
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG level
@@ -57,6 +61,16 @@ def build_hub(settings: Settings) -> KnowledgeHub:
         min_confidence=kb.min_confidence,
     )
     return KnowledgeHub(ChunkStore(store_dir(settings), Analyzer()), hub_settings, model=kb.embedding_model)
+
+
+def ingest_options(settings: Settings) -> knowledge.IngestOptions:
+    """Limits and chunk sizes for :func:`crm.services.knowledge.ingest_paths`, from KB_* settings."""
+    kb = settings.knowledge
+    return knowledge.IngestOptions(
+        max_bytes=int(kb.max_file_mb * 1_048_576),
+        chunk_tokens=kb.chunk_tokens,
+        overlap_tokens=min(kb.chunk_overlap, kb.chunk_tokens - 1),
+    )
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -114,8 +128,9 @@ def load_embedder(
         return embedder
 
 
-def attach_dense(hub: KnowledgeHub, settings: Settings) -> bool:
-    """Load the embedder and open the vector collection; on failure the hub stays lexical-only."""
+def attach_dense(hub: KnowledgeHub, settings: Settings, *, catching_up: bool = False) -> bool:
+    """Load the embedder and open the vector collection; on failure the hub stays lexical-only.
+    ``catching_up``: :meth:`KnowledgeHub.sync_dense` runs next, and searches stay lexical until then."""
     kb = settings.knowledge
     try:
         embedder = load_embedder(
@@ -147,7 +162,7 @@ def attach_dense(hub: KnowledgeHub, settings: Settings) -> bool:
     if hub.closed:  # the bot stopped while the model was loading
         vectors.close()
         return False
-    hub.attach_dense(embedder, vectors)
+    hub.attach_dense(embedder, vectors, catching_up=catching_up)
     return True
 
 
@@ -167,12 +182,28 @@ def close_hub(hub: KnowledgeHub) -> None:
     hub.close()
 
 
+def warm_up(hub: KnowledgeHub, settings: Settings) -> bool:
+    """Attach dense retrieval, then embed the passages the collection lacks (and drop vectors of
+    vanished ones); searches stay lexical until both are done. False if the hub stays lexical-only."""
+    if not attach_dense(hub, settings, catching_up=True):
+        return False
+    try:
+        added, deleted = hub.sync_dense()
+    except Exception as exc:  # chromadb raises many types; all mean "no dense" for this process
+        if not hub.closed:  # a client closed under it at shutdown is no failure worth a warning
+            hub.dense_failed(f"embedding the missing passages failed: {type(exc).__name__}: {exc}")
+        return False
+    if added or deleted:
+        log.info("knowledge hub: embedded %d passages, dropped %d stale vectors", added, deleted)
+    return hub.dense_ready
+
+
 def start_warm_up(hub: KnowledgeHub, settings: Settings) -> threading.Thread:
-    """Attach dense retrieval in a daemon thread; the bot keeps answering lexically meanwhile, and
-    shutting down never waits for a model that is still loading."""
+    """:func:`warm_up` in a daemon thread; the bot keeps answering lexically meanwhile, and shutting
+    down never waits for a model that is still loading or passages still being embedded."""
     hub.dense_error = "loading the embedding model"
 
-    thread = threading.Thread(target=attach_dense, args=(hub, settings), name="kb-warm-up", daemon=True)
+    thread = threading.Thread(target=warm_up, args=(hub, settings), name="kb-warm-up", daemon=True)
     thread.start()
     return thread
 

@@ -99,12 +99,18 @@ class KnowledgeHub:
         self._vectors: VectorStore | None = None
         self.dense_error: str | None = "dense retrieval not started"
         self.closed = False
+        self._catching_up = False
+        """:meth:`sync_dense` is embedding what the vectors lack: answer lexically until it is done."""
+        self._missing_vectors = 0
 
     # Dense side lifecycle
 
-    def attach_dense(self, embedder: Embedder, vectors: VectorStore) -> None:
+    def attach_dense(self, embedder: Embedder, vectors: VectorStore, *, catching_up: bool = False) -> None:
+        """``catching_up``: the caller runs :meth:`sync_dense` next; until it returns, searches stay
+        lexical (the collection may lack vectors of passages ingested without an embedder)."""
         if self.closed:
             return
+        self._catching_up = catching_up
         self._embedder, self._vectors, self.dense_error = embedder, vectors, None
 
     def dense_failed(self, reason: str) -> None:
@@ -122,7 +128,7 @@ class KnowledgeHub:
 
     @property
     def dense_ready(self) -> bool:
-        return self._embedder is not None and self._vectors is not None
+        return self._embedder is not None and self._vectors is not None and not self._catching_up
 
     # Writing
 
@@ -174,25 +180,53 @@ class KnowledgeHub:
                     self._vectors.delete(stale)
 
     def sync_dense(self, progress: Progress | None = None) -> tuple[int, int]:
-        """Embed chunks the vector store lacks and delete vectors of vanished chunks: (added, deleted)."""
-        if self._vectors is None:
+        """Embed chunks the vector store lacks and delete vectors of vanished chunks: (added, deleted).
+
+        This is how embeddings follow a lexical-only ingest (the first start of ``chronos up``): the
+        bot's warm-up runs it in the background. Embedding happens outside the store's write lock, one
+        batch at a time, so a writer (an FAQ approval, ``chronos kb ingest``) waits for one upsert at
+        most, never for the whole catch-up; a chunk rewritten meanwhile is not given its old vector
+        (the writer embeds the new text itself). While vectors are missing the hub answers lexically
+        (:attr:`dense_ready` is False), so a half-filled collection never skews hybrid rankings.
+        """
+        vectors = self._vectors
+        if vectors is None:
+            self._catching_up = False
             return 0, 0
-        with self.store.locked():
-            present = self._vectors.ids()
-            wanted = self.store.chunk_ids()
-            missing = [self.store.get(cid) for cid in sorted(wanted - present)]
-            chunks = [stored.chunk for stored in missing if stored is not None]
-            vectors = self._embed(chunks, progress)
-            if chunks and vectors is not None:
-                self._vectors.upsert(
-                    [c.chunk_id for c in chunks],
-                    vectors,
-                    [{"doc_id": c.doc_id, "ordinal": c.ordinal} for c in chunks],
-                )
-            extra = sorted(present - wanted)
-            if extra:
-                self._vectors.delete(extra)
-            return len(chunks), len(extra)
+        self._catching_up = True
+        try:
+            with self.store.locked():
+                present = vectors.ids()
+                wanted = self.store.chunk_ids()
+                missing = sorted(wanted - present)
+                extra = sorted(present - wanted)
+                if extra:
+                    vectors.delete(extra)
+            added = 0
+            for start in range(0, len(missing), _EMBED_BATCH):
+                self._missing_vectors = len(missing) - start
+                stored = [self.store.get(cid) for cid in missing[start : start + _EMBED_BATCH]]
+                batch = [item.chunk for item in stored if item is not None]
+                embedded = self._embed(batch, progress)
+                if embedded is None or self._vectors is not vectors:  # closed or failed meanwhile
+                    break
+                with self.store.locked():
+                    kept = [(c, row) for c, row in zip(batch, embedded, strict=True) if self._is_current(c)]
+                    if kept:
+                        vectors.upsert(
+                            [c.chunk_id for c, _ in kept],
+                            np.stack([row for _, row in kept]),
+                            [{"doc_id": c.doc_id, "ordinal": c.ordinal} for c, _ in kept],
+                        )
+                added += len(kept)
+            return added, len(extra)
+        finally:
+            self._catching_up = False
+            self._missing_vectors = 0
+
+    def _is_current(self, chunk: Chunk) -> bool:
+        stored = self.store.get(chunk.chunk_id)
+        return stored is not None and stored.chunk == chunk
 
     # Reading
 
@@ -291,10 +325,15 @@ class KnowledgeHub:
         vectors = self._vectors.count() if self._vectors is not None else None
         collection = getattr(self._vectors, "name", None) if self._vectors is not None else None
         doc_ids = self.store.doc_ids()
+        catching_up = (
+            f"embedding {self._missing_vectors or 'missing'} passages in the background"
+            if self._catching_up
+            else None
+        )
         return HubStatus(
             mode="hybrid" if self.dense_ready else "lexical-only",
             model=self.model,
-            dense_error=self.dense_error,
+            dense_error=self.dense_error or catching_up,
             documents=len(doc_ids),
             chunks=len(self.store),
             vectors=vectors,

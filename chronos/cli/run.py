@@ -23,6 +23,7 @@ from chronos.botapp import (
 from chronos.cli.common import console, err_console, run
 from chronos.console import ROLES, run_console
 from chronos.runtime import Runtime, open_runtime
+from chronos.starter_knowledge import ingest_starter_if_empty
 from crm import demo
 from crm.services import sentiment
 
@@ -104,6 +105,7 @@ def up() -> None:
     async def _go() -> None:
         async with open_runtime() as runtime:
             await seed_demo_if_empty(runtime)
+            await ingest_starter_if_empty(runtime, console.out)  # lexical now, embeddings in the warm-up
             if runtime.settings.bot.token is not None:
                 async with scheduler_process():
                     await run_bot(runtime, webhook=runtime.settings.bot.webhook_url is not None)

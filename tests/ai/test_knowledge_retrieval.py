@@ -6,15 +6,30 @@ indexed once per session (tests.ai.test_knowledge_support.eval_hub).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from ai.knowledge.embeddings import Embedder, Vectors
 from ai.knowledge.evaluate import evaluate, load_questions, ranked_documents
 from ai.knowledge.hub import KnowledgeHub, rrf
+from ai.knowledge.loaders import discover, load
+from ai.knowledge.prepare import prepare
 from ai.knowledge.store import ChunkStore
-from tests.ai.test_knowledge_support import DOCS, QUESTIONS, eval_hub, ingest, new_hub
+from ai.knowledge.vectors import ChromaVectorStore
+from chronos.knowledge_runtime import attach_dense, build_hub, warm_up
+from tests.ai.test_knowledge_support import (
+    DOCS,
+    MAX_BYTES,
+    QUESTIONS,
+    eval_hub,
+    ingest,
+    kb_settings,
+    new_hub,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -123,3 +138,86 @@ def test_stale_vectors_never_surface_and_sync_repairs_them(tmp_path: Path) -> No
     vectors.delete([gone])
     assert hub.sync_dense() == (1, 1)
     assert vectors.ids() == hub.store.chunk_ids()
+
+
+def test_embeddings_follow_a_lexical_ingest_and_searches_stay_lexical_until_then(tmp_path: Path) -> None:
+    """The first `chronos up` ingests without an embedder; the bot's warm-up then embeds what the
+    vectors lack. Until it is done the hub answers lexically, never from a half-filled collection."""
+    settings = kb_settings(tmp_path)
+    ingest(new_hub(tmp_path, dense=False), [DOCS / "billing"])
+    hub = build_hub(settings)
+    assert attach_dense(hub, settings, catching_up=True)
+    result = hub.search("how do I top up my wallet", k=3)
+    assert (result.requested, result.mode) == ("hybrid", "lexical")
+    status = hub.status()
+    assert (status.mode, status.vectors) == ("lexical-only", 0)
+    assert status.dense_error is not None
+    assert "embedding" in status.dense_error
+    assert hub.sync_dense() == (len(hub.store), 0)
+    assert hub.status().mode == "hybrid"
+    assert hub.status().vectors == len(hub.store)
+    dense = hub.search("how do I top up my wallet", k=3, mode="dense")
+    assert (dense.mode, dense.hits[0].chunk.doc_id) == ("dense", "wallet-topup.md")
+    hub.close()  # embedded Chroma shares one client per path: one open hub at a time
+    again = build_hub(settings)
+    assert warm_up(again, settings)  # attach + sync; nothing left to embed
+    assert again.status().vectors == len(again.store)
+    assert again.dense_ready
+    again.close()
+
+
+class _WriterDuringEmbedding:
+    """The real embedder; the first time it embeds passages, another thread rewrites a document (as
+    an FAQ approval or `chronos kb ingest` would) and must get the store's lock while it embeds."""
+
+    def __init__(self, inner: Embedder, write: Callable[[], None]) -> None:
+        self.inner = inner
+        self._write: Callable[[], None] | None = write
+        self.writer_finished: bool | None = None
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        if self._write is not None:
+            write, self._write = self._write, None
+            writer = threading.Thread(target=write)
+            writer.start()
+            writer.join(timeout=120)
+            self.writer_finished = not writer.is_alive()
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.inner.embed_query(text)
+
+
+def test_catching_up_never_blocks_a_writer_nor_overwrites_its_newer_vectors(tmp_path: Path) -> None:
+    settings = kb_settings(tmp_path / "data")
+    ingest(new_hub(tmp_path / "data", dense=False), [DOCS / "billing"])
+    edited = tmp_path / "edited" / "wallet-topup.md"
+    edited.parent.mkdir()
+    original = (DOCS / "billing" / "wallet-topup.md").read_text(encoding="utf-8")
+    title, rest = original.split("\n", 1)
+    edited.write_text(f"{title}\nThe wallet also accepts saffron vouchers.\n{rest}", encoding="utf-8")
+    (rewritten,) = [prepare(load(source, max_bytes=MAX_BYTES)) for source in discover([edited])]
+    hub = build_hub(settings)
+    assert attach_dense(hub, settings, catching_up=True)
+    assert hub._embedder is not None
+    embedder = _WriterDuringEmbedding(hub._embedder, lambda: hub.apply({"wallet-topup.md": rewritten.chunks}))
+    hub._embedder = embedder
+    hub.sync_dense()
+    assert embedder.writer_finished  # the writer got the lock while the catch-up was embedding
+    vectors = hub._vectors
+    assert isinstance(vectors, ChromaVectorStore)
+    assert vectors.ids() == hub.store.chunk_ids()
+    first = hub.store.document("wallet-topup.md")[0]
+    assert "saffron" in first.text
+    stored = vectors._collection.get(ids=[first.chunk_id], include=["embeddings"])["embeddings"][0]
+    fresh = embedder.inner.embed_passages([hub.dense_text(first.indexed_text())])[0]
+    assert float(np.dot(stored, fresh)) > 0.999  # the writer's vector, not the catch-up's stale one
+    hub.close()

@@ -1,6 +1,6 @@
 """Helpers shared by the knowledge test modules (ai, crm and bot): real embedder, real Chroma.
 
-The evaluation corpus (tests/data/kb/docs) is indexed once per test session and shared read-only;
+The evaluation corpus (the packaged starter documents, crm/starter_kb/documents) is indexed once per test session and shared read-only;
 tests that write build their own small hub (the embedder itself is loaded once per process by
 ``chronos.knowledge_runtime.load_embedder``). This module holds no tests.
 """
@@ -20,9 +20,10 @@ from ai.knowledge.loaders import discover, load
 from ai.knowledge.prepare import prepare
 from chronos.knowledge_runtime import attach_dense, build_hub
 from chronos.settings import KnowledgeSettings, Settings
+from crm.starter_kb import DOCUMENTS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "kb"
-DOCS = DATA / "docs"
+DOCS = DOCUMENTS  # the evaluation corpus is the product's starter set: one copy
 BAD = DATA / "bad"
 QUESTIONS = DATA / "questions.jsonl"
 MAX_BYTES = 20 * 1_048_576

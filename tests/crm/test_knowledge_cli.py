@@ -49,18 +49,19 @@ def test_ingest_search_ask_status(cli_env: Path) -> None:
     root = cli_env / "kb"
     shutil.copytree(DOCS / "billing", root / "billing")
     shutil.copytree(DOCS / "troubleshooting", root / "troubleshooting")
+    documents = sum(1 for path in root.rglob("*") if path.is_file())
     shutil.copy(BAD / "empty.md", root / "empty.md")
 
     code, out, err = kb("ingest", str(root))
     assert code == 0, err
-    assert "added 13" in out
+    assert f"added {documents}" in out
     assert "skipped 1" in out
     assert "empty.md" in out
     assert "embedding chunks" in err  # the progress bar goes to stderr
     code, out, _ = kb("ingest", str(root), "--json")
     assert code == 0
     report = json.loads(out)
-    assert (len(report["unchanged"]), report["chunks_written"]) == (13, 0)
+    assert (len(report["unchanged"]), report["chunks_written"]) == (documents, 0)
 
     code, out, _ = kb("search", "کیف پولمو چطوری شارژ کنم", "--k", "3", "--json")
     assert code == 0
@@ -102,7 +103,7 @@ def test_ingest_search_ask_status(cli_env: Path) -> None:
     code, out, _ = kb("status", "--json")
     assert code == 0
     status = json.loads(out)
-    assert (status["mode"], status["model"], status["documents"]) == ("hybrid", "packaged-minilm", 13)
+    assert (status["mode"], status["model"], status["documents"]) == ("hybrid", "packaged-minilm", documents)
     assert status["vectors"] == status["chunks"] > 0
 
     code, out, _ = kb("ingest", str(root), "--prune", "--json")
