@@ -126,6 +126,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("var"), description="all local state lives here")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    bidi: Literal["auto", "on", "off"] = Field(
+        default="auto", description="shape Persian for the terminal: auto = only when it is a terminal"
+    )
     default_locale: Literal["fa", "en"] = "fa"
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias="ADMIN_TELEGRAM_IDS"

@@ -18,6 +18,8 @@ from chronos.cli import (
     sentiment,
     transcribe,
 )
+from chronos.cli.common import configure
+from chronos.terminal import Bidi
 
 app = typer.Typer(
     name="chronos",
@@ -39,6 +41,20 @@ app.command("prep")(prep.prep)
 app.command("transcribe")(transcribe.transcribe_command)
 app.add_typer(sentiment.app, name="sentiment")
 app.add_typer(kb.app, name="kb")
+
+
+@app.callback()
+def global_options(
+    bidi: Bidi | None = typer.Option(
+        None,
+        "--bidi",
+        help="Persian for terminals that cannot show it: on = joined letters in visual order, off = "
+        "logical Unicode (bidi-aware terminals, copying, pipes), auto = on only for a terminal "
+        "(default: CHRONOS_BIDI, else auto)",
+        show_default=False,
+    ),
+) -> None:
+    configure(bidi=bidi)
 
 
 def main() -> None:

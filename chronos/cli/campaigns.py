@@ -17,7 +17,6 @@ from bot.campaign_card import Announcement
 from chronos.cli.common import console, print_json, run
 from chronos.nudge_runtime import campaign_drafter, card_announcer, nudge_policy
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
 from crm.schemas.nudges import (
     AudienceRules,
     CampaignCard,
@@ -52,7 +51,7 @@ def list_campaigns(
     for s in rows:
         sentiment = ", ".join(f"{label} {count}" for label, count in sorted(s.reply_sentiment.items()))
         table.add_row(
-            str(s.campaign_id), rtl(s.name), s.status, str(s.total), str(s.sent), str(s.delivered),
+            str(s.campaign_id), s.name, s.status, str(s.total), str(s.sent), str(s.delivered),
             str(s.unconfirmed), str(s.failed), str(s.skipped), str(s.replied), str(s.opted_out), sentiment,
         )  # fmt: skip
     console.print(table)
@@ -71,8 +70,8 @@ def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> Non
         print_json(card)
         return
     c = card.campaign
-    console.rule(f"#{c.id} {rtl(c.name)} — {c.status} (revision {c.revision}, {c.engine or 'not drafted'})")
-    console.print(f"purpose: {rtl(c.purpose)}")
+    console.rule(f"#{c.id} {c.name} — {c.status} (revision {c.revision}, {c.engine or 'not drafted'})")
+    console.print(f"purpose: {c.purpose}")
     console.print(f"audience: {card.audience}; excluded: {card.excluded}")
     if card.first_send_at and card.estimated_finish_at:
         start, end = (
@@ -81,7 +80,7 @@ def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> Non
         )
         console.print(f"sending: {start} → about {end} (Tehran)")
     for sample in card.samples:
-        console.print(f"— {rtl(sample.full_name)}:\n{rtl(sample.body)}")
+        console.print(f"— {sample.full_name}:\n{sample.body}")
 
 
 @app.command()
@@ -192,5 +191,5 @@ def scores(
     table = Table("code", "name", "score", "reasons")
     for row in rows:
         reasons = ", ".join(f"{r.code} −{r.points}" for r in row.reasons)
-        table.add_row(row.code, rtl(row.full_name), str(row.score), reasons)
+        table.add_row(row.code, row.full_name, str(row.score), reasons)
     console.print(table)

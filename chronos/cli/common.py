@@ -1,4 +1,8 @@
-"""Helpers shared by CLI commands: running coroutines, the runtime, JSON output, errors."""
+"""Helpers shared by CLI commands: output, running coroutines, JSON output, errors.
+
+Human output goes through :data:`console` and :data:`err_console`, which shape Persian per the
+``--bidi`` choice; JSON output never is.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,26 @@ from typing import Any, TypeVar
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 
 from chronos.settings import SettingsError, get_settings
+from chronos.terminal import Bidi, TerminalConsole, set_bidi
 from crm.errors import DomainError
 
 T = TypeVar("T")
 
-console = Console()
-err_console = Console(stderr=True)
+console = TerminalConsole()
+err_console = TerminalConsole(stderr=True)
+
+
+def configure(*, bidi: Bidi | None) -> None:
+    """The global option ``--bidi``, else CHRONOS_BIDI."""
+    try:
+        settings = get_settings()
+    except SettingsError:  # the command reports it when it loads the settings
+        configured = Bidi.AUTO
+    else:
+        configured = Bidi(settings.bidi)
+    set_bidi(bidi or configured)
 
 
 def run(coro_factory: Callable[[], Awaitable[T]]) -> T:

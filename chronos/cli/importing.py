@@ -15,7 +15,6 @@ from rich.table import Table
 
 from chronos.cli.common import console, err_console, print_json, run
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
 from crm.importing import (
     Entity,
     ImportProgress,
@@ -113,7 +112,7 @@ def _render(report: ImportReport, imported: bool) -> None:
     if report.ignored_columns:
         err_console.print(f"[yellow]ignored unknown column(s):[/yellow] {', '.join(report.ignored_columns)}")
     for error in report.errors:
-        err_console.print(f"line {error.line}: {rtl(error.error)}", markup=False, highlight=False)
+        err_console.print(f"line {error.line}: {error.error}", markup=False, highlight=False)
     if not imported:
         err_console.print(
             f"[red]nothing imported:[/red] {report.invalid} of {report.read} rows are invalid. "

@@ -20,7 +20,7 @@ from chronos.cli.common import console, err_console, print_json, run
 from chronos.knowledge_runtime import open_knowledge
 from chronos.runtime import open_runtime
 from chronos.settings import Settings, get_settings
-from chronos.terminal import rtl
+from chronos.terminal import ltr
 from crm.schemas.knowledge import FaqReport, IngestReport, KnowledgeStatusDTO
 from crm.services import knowledge
 
@@ -186,7 +186,7 @@ def search(
             table = Table("#", "score", "document", "passage", title=f"mode: {result.mode}")
             for rank, hit in enumerate(result.hits, start=1):
                 snippet = " ".join(hit.chunk.text.split())[:90]
-                table.add_row(str(rank), f"{hit.score:.4f}", hit.chunk.doc_id, rtl(snippet))
+                table.add_row(str(rank), f"{hit.score:.4f}", hit.chunk.doc_id, snippet)
             console.print(table)
 
     run(_go)
@@ -223,11 +223,11 @@ def ask(
     if as_json:
         print_json(data)
         return
-    console.print(rtl(data["answer"]))
+    console.print(data["answer"], markup=False)
     heading = "sources" if data["answered"] else "nearest documents"
     console.print(f"\n{heading} ({data['engine']}):")
     for citation in data["citations"]:
-        console.print(f"  [{citation['n']}] {rtl(citation['title'])} — {citation['doc']}")
+        console.print(ltr(f"  [{citation['n']}] {citation['title']} — {citation['doc']}"), markup=False)
 
 
 @app.command()

@@ -16,7 +16,6 @@ from rich.table import Table
 from ai.call_prep.schema import SECTIONS
 from chronos.cli.common import console, err_console, print_json, run
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
 from crm.schemas.call_prep import CallPrepDTO
 from crm.services import call_prep
 from crm.services.call_prep import AmbiguousRepresentative
@@ -65,7 +64,7 @@ def prep(
             f"[yellow]{len(result.choices)} representatives match {rep!r}; pick one by code:[/yellow]"
         )
         for hit in result.choices:
-            err_console.print(f"  {hit.representative.code}  {rtl(hit.representative.full_name)}")
+            err_console.print(f"  {hit.representative.code}  {hit.representative.full_name}")
         raise typer.Exit(1)
     if json_output:
         print_json(as_json(result))
@@ -75,7 +74,7 @@ def prep(
 
 def _render(dto: CallPrepDTO) -> None:
     rep = dto.representative
-    console.rule(f"{rep.code} — {rtl(rep.full_name)}")
+    console.rule(f"{rep.code} — {rep.full_name}")
     engine = dto.engine + (f" (fallback: {dto.fallback_reason})" if dto.fallback_reason else "")
     age = dt.datetime.now(dt.UTC) - dto.created_at
     console.print(f"engine: {engine}   cached: {dto.cached} ({int(age.total_seconds())} s old)")
@@ -92,5 +91,5 @@ def _render(dto: CallPrepDTO) -> None:
                 text += f" — {item.purpose}"
             if item.pitch:
                 text += f" → {item.pitch}"
-            table.add_row(rtl(text), " ".join(e.token for e in item.evidence))
+            table.add_row(text, " ".join(e.token for e in item.evidence))
         console.print(table)

@@ -32,7 +32,7 @@ from ai.sentiment import SentimentResult
 from ai.sentiment.llm_engine import DEFAULT_BATCH_SIZE, LLMSentimentAnalyzer
 from chronos.cli.common import console, err_console, print_json, run
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
+from chronos.terminal import ltr
 from crm.schemas.sentiment import BackfillReport
 from crm.schemas.types import Actor
 from crm.services import sentiment
@@ -220,7 +220,7 @@ def _show(result: SentimentResult, text: str) -> None:
     if result.signals:
         console.print("signals: " + ", ".join(result.signals))
     for span in result.evidence:
-        console.print(f"  {rtl(span.text)}  ({span.effect}, {span.cue})", markup=False, highlight=False)
+        console.print(ltr(f"  {span.text}  ({span.effect}, {span.cue})"), markup=False, highlight=False)
     console.print(
         f"engine: {result.engine}"
         + ("  (only the start of a long text was read)" if result.truncated else "")

@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from ai.stt import AudioProblem, DecodeOptions, ModelUnavailable, decode_audio
 from chronos.cli.common import console, err_console
 from chronos.settings import SettingsError, get_settings
+from chronos.terminal import ltr
 from chronos.voice_runtime import load_stt
 
 
@@ -53,6 +55,6 @@ def transcribe_command(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     for segment in result.segments:
-        console.print(f"[{segment.start:7.2f} → {segment.end:7.2f}] {segment.text}")
+        console.print(ltr(f"[{segment.start:7.2f} → {segment.end:7.2f}] {escape(segment.text)}"))
     summary = f"{result.duration:.1f} s of audio in {payload['seconds']} s"
     console.print(f"language {result.language} · {summary} · {result.model}")

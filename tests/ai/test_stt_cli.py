@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from chronos.cli import app
 from chronos.settings import get_settings
-from tests.voice_support import AUDIO
+from tests.test_cli_output import drawn
+from tests.voice_support import _DATA_DIR as VOICE_DATA_DIR  # where base() joined the model
+from tests.voice_support import AUDIO, base
 
 
 @pytest.fixture
@@ -63,3 +65,17 @@ def test_transcribe_refuses_a_model_it_would_have_to_download() -> None:
     )
     assert result.exit_code == 2
     assert "never downloaded" in " ".join(result.output.split())  # rich wraps long lines
+
+
+@pytest.mark.slow
+def test_persian_transcript_is_shaped_like_every_other_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    base()  # joins the packaged model once into the shared voice-test data dir
+    monkeypatch.setenv("CHRONOS_DATA_DIR", str(VOICE_DATA_DIR))
+    get_settings.cache_clear()
+    args = ["transcribe", str(AUDIO / "fa_speech.ogg"), "--model", "packaged-base", "--language", "fa"]
+    shaped = CliRunner().invoke(app, ["--bidi", "on", *args])
+    get_settings.cache_clear()
+    assert shaped.exit_code == 0, shaped.output
+    assert drawn("سلام") in shaped.stdout
+    assert "سلام" not in shaped.stdout
+    assert shaped.stdout.startswith("[   0.")  # the timestamps stay first, left to right

@@ -1,0 +1,81 @@
+"""`chronos reps` against the test database: Persian per --bidi."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typer.testing import CliRunner
+
+from chronos.cli import app
+from chronos.settings import get_settings
+from crm.db import UnitOfWork
+from crm.enums import Channel
+from crm.schemas.activity import InteractionCreate
+from crm.schemas.finance import PaymentCreate
+from crm.schemas.types import Actor
+from crm.services import finance, interactions
+from tests.factories import make_rep, make_tier
+from tests.test_cli_output import cell_lines, drawn
+
+NAME = "رضا رضایی"
+SUMMARY = "اتصال کاربران ایرانسل از دیروز عصر قطع است"
+
+
+@pytest.fixture
+async def rep_code(
+    database_url: str,
+    committing_session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[str]:
+    """One representative with a tier, a payment and an interaction, committed (emptied afterwards)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("CHRONOS_BIDI", raising=False)
+    get_settings.cache_clear()
+    now = dt.datetime.now(dt.UTC)
+    async with UnitOfWork(committing_session_factory) as uow:
+        tier = await make_tier(uow)
+        rep = await make_rep(uow, name=NAME, tier_code=tier.code)
+        payment = PaymentCreate(
+            reference="TRX-1", representative_id=rep.id, amount_toman=Decimal(2_400_000), paid_at=now
+        )
+        await finance.record_payment(uow, payment, Actor.cli())
+        call = InteractionCreate(
+            representative_id=rep.id,
+            channel=Channel.CALL,
+            occurred_at=now - dt.timedelta(days=1),
+            summary=SUMMARY,
+            source="test",
+            idempotency_key="reps-cli-1",
+        )
+        await interactions.log(uow, call, Actor.cli())
+    yield rep.code
+    get_settings.cache_clear()
+
+
+def show(*args: str, env: dict[str, str] | None = None) -> str:
+    get_settings.cache_clear()  # settings are read once per process; `env` changes them
+    result = CliRunner().invoke(app, [*args], env=env)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_persian_follows_the_bidi_choice(rep_code: str) -> None:
+    piped = show("reps", "show", rep_code)  # auto: CliRunner's output is no terminal
+    assert f"{rep_code} — {NAME}" in piped
+    shaped = show("--bidi", "on", "reps", "show", rep_code)
+    assert f"{rep_code} — {drawn(NAME)}" in shaped
+    assert NAME not in shaped
+    assert drawn(NAME) in show("reps", "show", rep_code, env={"CHRONOS_BIDI": "on"})
+    assert NAME in show("--bidi", "off", "reps", "show", rep_code, env={"CHRONOS_BIDI": "on"})
+
+
+def test_a_wrapped_summary_reads_from_its_first_line_down(rep_code: str) -> None:
+    out = show("--bidi", "on", "reps", "show", rep_code, env={"COLUMNS": "64"})
+    summary = [line for line in cell_lines(out.splitlines(), 4) if line]
+    assert len(summary) >= 3  # the summary column wraps
+    assert summary[0].endswith(drawn("اتصال"))
+    assert summary[-1].startswith(drawn("است"))

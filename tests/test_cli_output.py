@@ -1,0 +1,92 @@
+"""How the CLI writes Persian: shaped for terminals (wrapped lines in reading order) or left logical."""
+
+from __future__ import annotations
+
+import io
+import os
+
+from arabic_reshaper import ArabicReshaper
+from bidi import get_display  # the Rust implementation: an independent reference for single words
+from rich.table import Table
+
+from chronos.terminal import Bidi, TerminalConsole, ltr, shaping
+
+LONG = "اتصال کاربران ایرانسل از دیروز عصر قطع و وصل می‌شود و نماینده درخواست بررسی فوری دارد"
+_reference = ArabicReshaper(configuration={"delete_harakat": True, "support_zwj": True})
+
+
+def drawn(word: str) -> str:
+    """How one Persian word looks on a terminal that neither joins nor reorders: joined, reversed."""
+    return str(get_display(_reference.reshape(word)))
+
+
+def render(*renderables: object, width: int = 40, bidi: Bidi = Bidi.ON) -> list[str]:
+    out = io.StringIO()
+    console = TerminalConsole(file=out, width=width, bidi=bidi)
+    for renderable in renderables:
+        console.print(renderable)
+    return out.getvalue().splitlines()
+
+
+def cell_lines(lines: list[str], column: int) -> list[str]:
+    """The text of one column on each body row of a table drawn with Rich's default box."""
+    return [line.split("│")[column + 1].strip() for line in lines if line.startswith("│")]
+
+
+def test_a_wrapped_persian_cell_reads_from_its_first_line_down() -> None:
+    table = Table("code", "summary")
+    table.add_row("REP-1", LONG)
+    summary = cell_lines(render(table, width=34), 1)
+    assert len(summary) >= 4  # the cell wraps
+    assert summary[0].endswith(drawn("اتصال"))  # the first word, at the right end of the first line
+    assert drawn("کاربران") in summary[0]
+    assert summary[-1].startswith(drawn("دارد"))  # the last word, at the left end of the last line
+    words = [word for word in LONG.replace("\u200c", " ").split() if len(word) > 2]
+    order = [next(n for n, line in enumerate(summary) if drawn(word) in line) for word in words]
+    assert order == sorted(order)  # every word on or below the line of the word before it
+
+
+def test_a_wrapped_printed_paragraph_keeps_its_line_order() -> None:
+    lines = render(LONG, width=30)
+    assert len(lines) >= 3
+    assert lines[0].rstrip().endswith(drawn("اتصال"))
+    assert lines[-1].startswith(drawn("دارد"))
+
+
+def test_mixed_text_brackets_and_styles() -> None:
+    assert render("V2Ray روی ایرانسل", width=60) == ["V2Ray " + drawn("ایرانسل") + " " + drawn("روی")]
+    assert render("(حدود ۲۰ تا ۲۴)", width=60) == ["(۲۴ " + drawn("تا") + " ۲۰ " + drawn("حدود") + ")"]
+    # A row whose first field is Latin but first letters Persian stays left to right.
+    assert render(ltr("[1] عنوان — doc.md"), width=60) == ["[1] " + drawn("عنوان") + " — doc.md"]
+    out = io.StringIO()
+    console = TerminalConsole(file=out, width=60, bidi=Bidi.ON, force_terminal=True, color_system="standard")
+    console.print("[red]خطا:[/red] قطع است", highlight=False)
+    red = "\x1b[31m"
+    assert out.getvalue().startswith(drawn("قطع است") + " ")
+    assert red + ":" + drawn("خطا") in out.getvalue()  # the red run moved with its letters
+
+
+def test_a_rule_title_is_drawn_in_visual_order() -> None:
+    out = io.StringIO()
+    TerminalConsole(file=out, width=40, bidi=Bidi.ON).rule("REP-1 — رضا رضایی")
+    assert "REP-1 — " + drawn("رضا رضایی") + " ─" in out.getvalue()
+
+
+def test_off_and_auto_keep_logical_unicode_for_pipes() -> None:
+    table = Table("summary")
+    table.add_row("رضا رضایی")
+    assert render(table, bidi=Bidi.OFF)[3] == "│ رضا رضایی │"
+    assert render("رضا رضایی", bidi=Bidi.AUTO) == ["رضا رضایی"]  # a StringIO is no terminal
+    assert not shaping(io.StringIO(), Bidi.AUTO)
+
+
+def test_auto_shapes_for_a_real_terminal() -> None:
+    primary, secondary = os.openpty()
+    with os.fdopen(secondary, "w", encoding="utf-8") as terminal:
+        assert shaping(terminal, Bidi.AUTO)
+        assert not shaping(terminal, Bidi.OFF)
+        TerminalConsole(file=terminal, width=40, bidi=Bidi.AUTO).print("رضا")
+    written = os.read(primary, 1024).decode("utf-8")
+    os.close(primary)
+    assert drawn("رضا") in written
+    assert "رضا" not in written
