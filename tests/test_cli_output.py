@@ -1,14 +1,21 @@
-"""How the CLI writes Persian: shaped for terminals (wrapped lines in reading order) or left logical."""
+"""How the CLI writes: Persian shaped for terminals (wrapped lines in reading order) or left logical,
+and JSON with plain numbers."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
+import json
 import os
+from decimal import Decimal
 
+import pytest
 from arabic_reshaper import ArabicReshaper
 from bidi import get_display  # the Rust implementation: an independent reference for single words
 from rich.table import Table
 
+from chronos.cli.common import jsonable, print_json
 from chronos.terminal import Bidi, TerminalConsole, ltr, shaping
 
 LONG = "اتصال کاربران ایرانسل از دیروز عصر قطع و وصل می‌شود و نماینده درخواست بررسی فوری دارد"
@@ -90,3 +97,25 @@ def test_auto_shapes_for_a_real_terminal() -> None:
     os.close(primary)
     assert drawn("رضا") in written
     assert "رضا" not in written
+
+
+@dataclasses.dataclass
+class _Cost:
+    usd: Decimal
+    at: dt.datetime
+
+
+def test_json_prints_money_as_plain_numbers() -> None:
+    assert jsonable({"amount": Decimal("1.50E+6"), "price": Decimal("2E+4")}) == {
+        "amount": 1500000,
+        "price": 20000,
+    }
+    when = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
+    assert jsonable([_Cost(Decimal("0.001250"), when)]) == [{"usd": 0.00125, "at": "2026-03-01T08:30:00Z"}]
+
+
+def test_print_json_writes_no_exponent(capsys: pytest.CaptureFixture[str]) -> None:
+    print_json({"amount_toman": Decimal("2.40E+6")})
+    out = capsys.readouterr().out
+    assert json.loads(out) == {"amount_toman": 2400000}
+    assert "E+" not in out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import typer
 from rich.table import Table
 
@@ -24,7 +22,7 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
 
     report = run(_go)
     if as_json:
-        print_json(dataclasses.asdict(report))
+        print_json(report)
         return
     table = Table("", "", show_header=False)
     for label, value in report.as_rows():

@@ -140,7 +140,7 @@ def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> N
 
     campaign, announced = run(_go)
     if as_json:
-        print_json({**campaign.model_dump(mode="json"), "announcement": announced and asdict(announced)})
+        print_json({**campaign.model_dump(), "announcement": announced and asdict(announced)})
         return
     stats = campaign.audience_stats
     excluded = stats.get("excluded") or {}

@@ -1,20 +1,24 @@
 """Helpers shared by CLI commands: output, running coroutines, JSON output, errors.
 
 Human output goes through :data:`console` and :data:`err_console`, which shape Persian per the
-``--bidi`` choice; JSON output never is.
+``--bidi`` choice; machine output goes through :func:`print_json` and :func:`print_json_line`, always
+logical Unicode.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import typer
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from chronos.settings import SettingsError, get_settings
 from chronos.terminal import Bidi, TerminalConsole, set_bidi
@@ -58,8 +62,30 @@ async def _call(coro_factory: Callable[[], Awaitable[T]]) -> T:
 
 
 def print_json(data: Any) -> None:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    elif isinstance(data, list):
-        data = [item.model_dump(mode="json") if isinstance(item, BaseModel) else item for item in data]
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Indented JSON on stdout (see :func:`jsonable`)."""
+    sys.stdout.write(json.dumps(jsonable(data), ensure_ascii=False, indent=2) + "\n")
+
+
+def print_json_line(data: Any) -> None:
+    """One compact JSON document on one line of stdout (JSON Lines output)."""
+    sys.stdout.write(json.dumps(jsonable(data), ensure_ascii=False) + "\n")
+
+
+def jsonable(data: Any) -> Any:
+    """Models, dataclasses and containers as JSON-ready values. Decimals (money is Numeric Toman) are
+    numbers: whole ones integers (1500000, never "1.50E+6"), others floats; times are ISO 8601."""
+    return to_jsonable_python(_plain(data))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value

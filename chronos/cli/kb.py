@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from ai.knowledge.answer import NO_ANSWER_FA, answer
 from ai.knowledge.evaluate import evaluate, load_questions
 from ai.knowledge.hub import KnowledgeHub
 from ai.knowledge.types import SEARCH_MODES, SearchMode
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import console, err_console, print_json, print_json_line, run
 from chronos.knowledge_runtime import open_knowledge
 from chronos.runtime import open_runtime
 from chronos.settings import Settings, get_settings
@@ -156,7 +155,7 @@ def _search_file(hub: KnowledgeHub, path: Path, k: int, mode: SearchMode, expand
             if "id" in item:
                 out = {"id": item["id"], **out}
             out["results"] = [_hit_json(hit) for hit in result.hits]
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            print_json_line(out)
 
 
 @app.command()

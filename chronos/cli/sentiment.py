@@ -30,7 +30,7 @@ from typer.core import TyperGroup
 from ai.llm import LLMGateway
 from ai.sentiment import SentimentResult
 from ai.sentiment.llm_engine import DEFAULT_BATCH_SIZE, LLMSentimentAnalyzer
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import console, err_console, print_json, print_json_line, run
 from chronos.runtime import open_runtime
 from chronos.terminal import ltr
 from crm.schemas.sentiment import BackfillReport
@@ -193,8 +193,8 @@ def _print_json_line(line: _Line, result: SentimentResult | None) -> None:
     if result is None:
         record["error"] = line.error
     else:
-        record.update(result.model_dump(mode="json"))
-    console.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        record.update(result.model_dump())
+    print_json_line(record)
 
 
 def _add_row(table: Table, line: _Line, result: SentimentResult | None) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
 
@@ -11,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from ai.stt import AudioProblem, DecodeOptions, ModelUnavailable, decode_audio
-from chronos.cli.common import console, err_console
+from chronos.cli.common import console, err_console, print_json_line
 from chronos.settings import SettingsError, get_settings
 from chronos.terminal import ltr
 from chronos.voice_runtime import load_stt
@@ -52,7 +50,7 @@ def transcribe_command(
         "seconds": round(time.perf_counter() - started, 3),
     }
     if as_json:
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        print_json_line(payload)
         return
     for segment in result.segments:
         console.print(ltr(f"[{segment.start:7.2f} → {segment.end:7.2f}] {escape(segment.text)}"))

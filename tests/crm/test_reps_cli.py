@@ -1,8 +1,9 @@
-"""`chronos reps` against the test database: Persian per --bidi."""
+"""`chronos reps` against the test database: money in JSON, Persian per --bidi."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -61,6 +62,15 @@ def show(*args: str, env: dict[str, str] | None = None) -> str:
     result = CliRunner().invoke(app, [*args], env=env)
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+def test_json_money_is_plain_integers(rep_code: str) -> None:
+    card = json.loads(show("reps", "show", rep_code, "--json"))
+    assert card["payments"][0]["amount_toman"] == 2400000
+    assert card["tier"]["monthly_price_toman"] == 1500000
+    assert card["representative"]["full_name"] == NAME  # JSON is logical Unicode, never shaped
+    listed = json.loads(show("--bidi", "on", "reps", "list", "--json"))
+    assert [rep["full_name"] for rep in listed] == [NAME]
 
 
 def test_persian_follows_the_bidi_choice(rep_code: str) -> None:
