@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,6 +95,7 @@ def load_embedder(
     with _EMBEDDERS_LOCK:
         if key in _EMBEDDERS:
             return _EMBEDDERS[key]
+        _no_progress_bars()
         embedder: Embedder | None = None
         if backend == "onnx":
             try:
@@ -112,6 +114,17 @@ def load_embedder(
             )
         _EMBEDDERS[key] = embedder
         return embedder
+
+
+def _no_progress_bars() -> None:
+    """transformers draws a "Loading weights" bar on stderr while it loads a model: noise in a bot log
+    and in CLI output (``chronos kb ingest`` shows its own progress)."""
+    from huggingface_hub.utils.tqdm import disable_progress_bars
+
+    disable_progress_bars()  # transformers reads this when it is imported
+    transformers = sys.modules.get("transformers")
+    if transformers is not None:  # already imported: tell it as well
+        transformers.utils.logging.disable_progress_bar()
 
 
 def attach_dense(hub: KnowledgeHub, settings: Settings) -> bool:

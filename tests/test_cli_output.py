@@ -1,5 +1,5 @@
 """How the CLI writes: Persian shaped for terminals (wrapped lines in reading order) or left logical,
-and JSON with plain numbers."""
+JSON with plain numbers, and logs only when asked."""
 
 from __future__ import annotations
 
@@ -7,17 +7,21 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import logging
 import os
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from arabic_reshaper import ArabicReshaper
 from bidi import get_display  # the Rust implementation: an independent reference for single words
 from rich.table import Table
 
-from chronos.cli.common import jsonable, print_json
+from chronos.cli.common import configure_logging, jsonable, log_level, print_json
 from chronos.terminal import Bidi, TerminalConsole, ltr, shaping
 
+ROOT = Path(__file__).resolve().parents[1]
 LONG = "اتصال کاربران ایرانسل از دیروز عصر قطع و وصل می‌شود و نماینده درخواست بررسی فوری دارد"
 _reference = ArabicReshaper(configuration={"delete_harakat": True, "support_zwj": True})
 
@@ -119,3 +123,37 @@ def test_print_json_writes_no_exponent(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert json.loads(out) == {"amount_toman": 2400000}
     assert "E+" not in out
+
+
+def test_log_level_precedence() -> None:
+    assert log_level(0, None, service=False) == logging.WARNING  # commands: quiet
+    assert log_level(0, None, service=True) == logging.INFO  # the bot and scheduler: their log
+    assert log_level(0, "ERROR", service=True) == logging.ERROR  # CHRONOS_LOG_LEVEL
+    assert log_level(1, "ERROR", service=False) == logging.INFO  # -v wins
+    assert log_level(2, None, service=False) == logging.DEBUG
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    yield
+    configure_logging(logging.WARNING)
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_a_library_that_sets_its_own_logger_to_debug_stays_quiet(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    chatty = logging.getLogger("tests.chatty")  # as bm25s does with its logger on import
+    chatty.setLevel(logging.DEBUG)
+    configure_logging(logging.WARNING)
+    chatty.debug("building index")
+    chatty.warning("disk almost full")
+    configure_logging(logging.DEBUG)
+    chatty.debug("now shown")
+    err = capsys.readouterr().err
+    assert "building index" not in err
+    assert "WARNING tests.chatty: disk almost full" in err
+    assert "DEBUG tests.chatty: now shown" in err

@@ -42,9 +42,13 @@ app.command("transcribe")(transcribe.transcribe_command)
 app.add_typer(sentiment.app, name="sentiment")
 app.add_typer(kb.app, name="kb")
 
+SERVICES = frozenset({"up", "bot", "console", "scheduler"})
+"""Long-running commands: their log is their output, so they log at INFO unless told otherwise."""
+
 
 @app.callback()
 def global_options(
+    ctx: typer.Context,
     bidi: Bidi | None = typer.Option(
         None,
         "--bidi",
@@ -53,8 +57,17 @@ def global_options(
         "(default: CHRONOS_BIDI, else auto)",
         show_default=False,
     ),
+    verbose: int = typer.Option(
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        metavar="",
+        help="show INFO logs (-vv: DEBUG); by default only warnings and errors",
+        show_default=False,
+    ),
 ) -> None:
-    configure(bidi=bidi)
+    configure(bidi=bidi, verbose=verbose, service=ctx.invoked_subcommand in SERVICES)
 
 
 def main() -> None:

