@@ -19,8 +19,9 @@ from typing import Any, TextIO, TypeVar
 import typer
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
+from rich.markup import escape
 
-from chronos.settings import SettingsError, get_settings
+from chronos.settings import Settings, SettingsError, get_settings
 from chronos.terminal import Bidi, TerminalConsole, set_bidi
 from crm.errors import DomainError
 
@@ -38,16 +39,26 @@ ALEMBIC_BOILERPLATE = frozenset({"Context impl %s.", "Will assume %s DDL."})
 
 def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     """Run one async command; domain and settings errors become a one-line message and exit code 1."""
-    try:
-        get_settings()
-    except SettingsError as exc:
-        err_console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    load_settings_or_exit()
     try:
         return asyncio.run(_call(coro_factory))
     except DomainError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        error(str(exc))
         raise typer.Exit(1) from exc
+
+
+def load_settings_or_exit() -> Settings:
+    """The settings; an invalid one is reported by its variable's name, with exit code 2."""
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        error(str(exc), label="configuration error")
+        raise typer.Exit(2) from exc
+
+
+def error(message: str, *, label: str = "error") -> None:
+    """One message on stderr, «label: message», the message printed as it is (never read as markup)."""
+    err_console.print(f"[red]{escape(label)}:[/red] {escape(message)}", highlight=False)
 
 
 async def _call(coro_factory: Callable[[], Awaitable[T]]) -> T:
