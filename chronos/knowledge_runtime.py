@@ -16,10 +16,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-
-from aiogram import Dispatcher
 
 from ai.knowledge.analysis import Analyzer
 from ai.knowledge.embeddings import Embedder, EmbedderUnavailable, SentenceTransformerEmbedder
@@ -28,6 +26,9 @@ from ai.knowledge.onnx_embedder import OnnxEmbedder
 from ai.knowledge.store import ChunkStore
 from ai.knowledge.vectors import ChromaVectorStore
 from chronos.settings import Settings
+
+if TYPE_CHECKING:
+    from aiogram import Dispatcher  # only the bot passes one; `chronos kb` never imports aiogram
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG level

@@ -1,5 +1,5 @@
 """How the CLI writes: Persian shaped for terminals (wrapped lines in reading order) or left logical,
-JSON with plain numbers, and logs only when asked."""
+JSON with plain numbers, logs only when asked, and a start-up that imports only what a command needs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import io
 import json
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +19,9 @@ import pytest
 from arabic_reshaper import ArabicReshaper
 from bidi import get_display  # the Rust implementation: an independent reference for single words
 from rich.table import Table
+from typer.testing import CliRunner
 
+from chronos.cli import COMMANDS, app
 from chronos.cli.common import configure_logging, jsonable, log_level, print_json
 from chronos.terminal import Bidi, TerminalConsole, ltr, shaping
 
@@ -157,3 +161,36 @@ def test_a_library_that_sets_its_own_logger_to_debug_stays_quiet(
     assert "building index" not in err
     assert "WARNING tests.chatty: disk almost full" in err
     assert "DEBUG tests.chatty: now shown" in err
+
+
+HEAVY = ("aiogram", "torch", "chromadb", "faster_whisper", "sentence_transformers", "matplotlib")
+
+
+def imported_after(statement: str) -> list[str]:
+    probe = (
+        f"import sys; {statement}; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    )
+    result = subprocess.run(  # noqa: S603  (our own interpreter, constant code)
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    return list(json.loads(result.stdout.replace("'", '"')))
+
+
+def test_the_cli_imports_heavy_libraries_only_for_commands_that_use_them() -> None:
+    assert imported_after("import chronos.cli") == []
+    assert imported_after("import chronos.cli.reps") == []
+    assert imported_after("import chronos.cli.kb") == []  # the model and Chroma load when a search runs
+    assert "aiogram" in imported_after("import chronos.cli.run")  # `chronos bot` does need it
+
+
+def test_every_command_is_listed_and_loads() -> None:
+    listing = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert listing.exit_code == 0, listing.output
+    for entry in COMMANDS:
+        assert entry.summary in listing.stdout, entry.name
+        own = CliRunner().invoke(app, [entry.name, "--help"], env={"COLUMNS": "200"})
+        assert own.exit_code == 0, (entry.name, own.output)
+        assert f"{entry.name} [OPTIONS]" in own.stdout, entry.name
+    unknown = CliRunner().invoke(app, ["rep", "list"])
+    assert unknown.exit_code == 2
+    assert "Did you mean 'reps'" in unknown.output

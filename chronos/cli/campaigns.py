@@ -8,14 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from ai.text.calendar import format_date, parse_jalali
-from bot.campaign_card import Announcement
 from chronos.cli.common import console, print_json, run
-from chronos.nudge_runtime import campaign_drafter, card_announcer, nudge_policy
 from chronos.runtime import open_runtime
 from crm.schemas.nudges import (
     AudienceRules,
@@ -27,6 +26,9 @@ from crm.schemas.nudges import (
 )
 from crm.schemas.types import Actor
 from crm.services import nudge_audience, nudge_results, nudges
+
+if TYPE_CHECKING:
+    from bot.campaign_card import Announcement
 
 app = typer.Typer(help="Nudge campaigns.", no_args_is_help=True)
 
@@ -60,6 +62,7 @@ def list_campaigns(
 @app.command()
 def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
     """The approval card's content: purpose, audience, exclusions, samples and timing."""
+    from chronos.nudge_runtime import nudge_policy  # imports aiogram (~2 s): only where needed
 
     async def _go() -> CampaignCard:
         async with open_runtime() as rt, rt.uow() as uow:
@@ -123,6 +126,7 @@ def create(
 @app.command()
 def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
     """Select the audience and draft the messages; the approval card goes to the supervisors."""
+    from chronos.nudge_runtime import campaign_drafter, card_announcer, nudge_policy  # aiogram: ~2 s
 
     async def _go() -> tuple[CampaignDTO, Announcement | None]:
         async with open_runtime() as rt:
