@@ -19,6 +19,7 @@ import pytest
 from arabic_reshaper import ArabicReshaper
 from bidi import get_display  # the Rust implementation: an independent reference for single words
 from rich.table import Table
+from typer import _click
 from typer.testing import CliRunner
 
 from chronos.cli import COMMANDS, app
@@ -194,3 +195,23 @@ def test_every_command_is_listed_and_loads() -> None:
     unknown = CliRunner().invoke(app, ["rep", "list"])
     assert unknown.exit_code == 2
     assert "Did you mean 'reps'" in unknown.output
+
+
+def _leaves(command: _click.Command, path: str) -> Iterator[tuple[str, _click.Command]]:
+    subcommands = getattr(command, "commands", None)
+    if not subcommands:
+        yield path, command
+        return
+    for name, sub in subcommands.items():
+        yield from _leaves(sub, f"{path} {name}")
+
+
+def test_every_argument_and_option_is_explained() -> None:
+    unexplained = [
+        f"{path} {param.name}"
+        for entry in COMMANDS
+        for path, command in _leaves(entry.load(), entry.name)
+        for param in command.params
+        if not getattr(param, "help", None)
+    ]
+    assert unexplained == []

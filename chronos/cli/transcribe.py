@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from ai.stt import AudioProblem, AudioProblemCode, DecodeOptions, ModelUnavailable, decode_audio
 from bot.texts import Texts
-from chronos.cli.common import console, error, load_settings_or_exit, print_json_line
+from chronos.cli.common import console, error, json_option, load_settings_or_exit, print_json_line
 from chronos.terminal import ltr
 from chronos.voice_runtime import load_stt
 
@@ -24,7 +24,7 @@ def transcribe_command(
         None, "--language", "-l", help="fa (forced), auto (detect), or another code; default WHISPER_LANGUAGE"
     ),
     model: str | None = typer.Option(None, "--model", "-m", help="overrides WHISPER_MODEL"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON: text, language, duration, segments"),
+    as_json: bool = json_option("print JSON: text, language, duration, segments, model, seconds"),
 ) -> None:
     """Transcribe a file offline (no database, no network)."""
     settings = load_settings_or_exit()
