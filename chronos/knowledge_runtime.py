@@ -15,13 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-
-from aiogram import Dispatcher
 
 from ai.knowledge.analysis import Analyzer
 from ai.knowledge.embeddings import Embedder, EmbedderUnavailable, SentenceTransformerEmbedder
@@ -32,8 +31,10 @@ from ai.knowledge.vectors import ChromaVectorStore
 from chronos.settings import Settings
 from crm.services import knowledge
 
+if TYPE_CHECKING:
+    from aiogram import Dispatcher  # only the bot passes one; `chronos kb` never imports aiogram
+
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG level
 
 
 def store_dir(settings: Settings) -> Path:
@@ -108,6 +109,7 @@ def load_embedder(
     with _EMBEDDERS_LOCK:
         if key in _EMBEDDERS:
             return _EMBEDDERS[key]
+        _no_progress_bars()
         embedder: Embedder | None = None
         if backend == "onnx":
             try:
@@ -126,6 +128,17 @@ def load_embedder(
             )
         _EMBEDDERS[key] = embedder
         return embedder
+
+
+def _no_progress_bars() -> None:
+    """transformers draws a "Loading weights" bar on stderr while it loads a model: noise in a bot log
+    and in CLI output (``chronos kb ingest`` shows its own progress)."""
+    from huggingface_hub.utils.tqdm import disable_progress_bars
+
+    disable_progress_bars()  # transformers reads this when it is imported
+    transformers = sys.modules.get("transformers")
+    if transformers is not None:  # already imported: tell it as well
+        transformers.utils.logging.disable_progress_bar()
 
 
 def attach_dense(hub: KnowledgeHub, settings: Settings, *, catching_up: bool = False) -> bool:

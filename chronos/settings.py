@@ -130,7 +130,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(**_COMMON, env_prefix="CHRONOS_")
 
     data_dir: Path = Field(default=Path("var"), description="all local state lives here")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = Field(
+        default=None, description="unset = WARNING, INFO for bot/scheduler/up/console; -v/-vv win"
+    )
+    bidi: Literal["auto", "on", "off"] = Field(
+        default="auto", description="shape Persian for the terminal: auto = only when it is a terminal"
+    )
     default_locale: Literal["fa", "en"] = "fa"
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias="ADMIN_TELEGRAM_IDS"

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import typer
 from rich.table import Table
 
 from ai.llm import HealthReport
-from chronos.cli.common import console, print_json, run
+from chronos.cli.common import console, json_option, print_json, run
 from chronos.runtime import open_runtime
 
 app = typer.Typer(help="The AI gateway.", no_args_is_help=True)
 
 
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json")) -> None:
+def status(as_json: bool = json_option()) -> None:
     """Show the gateway's state and today's usage (from the llm_call ledger)."""
 
     async def _go() -> HealthReport:
@@ -24,7 +22,7 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
 
     report = run(_go)
     if as_json:
-        print_json(dataclasses.asdict(report))
+        print_json(report)
         return
     table = Table("", "", show_header=False)
     for label, value in report.as_rows():

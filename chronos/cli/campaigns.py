@@ -8,16 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from ai.text.calendar import format_date, parse_jalali
-from bot.campaign_card import Announcement
-from chronos.cli.common import console, print_json, run
-from chronos.nudge_runtime import campaign_drafter, card_announcer, nudge_policy
+from chronos.cli.common import console, json_option, print_json, run
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
 from crm.schemas.nudges import (
     AudienceRules,
     CampaignCard,
@@ -29,13 +27,16 @@ from crm.schemas.nudges import (
 from crm.schemas.types import Actor
 from crm.services import nudge_audience, nudge_results, nudges
 
+if TYPE_CHECKING:
+    from bot.campaign_card import Announcement
+
 app = typer.Typer(help="Nudge campaigns.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_campaigns(
-    limit: int = typer.Option(20, "--limit", min=1, max=1000),
-    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="how many, newest first"),
+    as_json: bool = json_option(),
 ) -> None:
     """Campaigns with their results: sent, delivered, failed, replied, opted out, reply sentiment."""
 
@@ -52,15 +53,19 @@ def list_campaigns(
     for s in rows:
         sentiment = ", ".join(f"{label} {count}" for label, count in sorted(s.reply_sentiment.items()))
         table.add_row(
-            str(s.campaign_id), rtl(s.name), s.status, str(s.total), str(s.sent), str(s.delivered),
+            str(s.campaign_id), s.name, s.status, str(s.total), str(s.sent), str(s.delivered),
             str(s.unconfirmed), str(s.failed), str(s.skipped), str(s.replied), str(s.opted_out), sentiment,
         )  # fmt: skip
     console.print(table)
 
 
 @app.command()
-def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(
+    campaign_id: int = typer.Argument(..., help="the campaign's id (chronos campaigns list)"),
+    as_json: bool = json_option(),
+) -> None:
     """The approval card's content: purpose, audience, exclusions, samples and timing."""
+    from chronos.nudge_runtime import nudge_policy  # imports aiogram (~2 s): only where needed
 
     async def _go() -> CampaignCard:
         async with open_runtime() as rt, rt.uow() as uow:
@@ -71,8 +76,8 @@ def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> Non
         print_json(card)
         return
     c = card.campaign
-    console.rule(f"#{c.id} {rtl(c.name)} — {c.status} (revision {c.revision}, {c.engine or 'not drafted'})")
-    console.print(f"purpose: {rtl(c.purpose)}")
+    console.rule(f"#{c.id} {c.name} — {c.status} (revision {c.revision}, {c.engine or 'not drafted'})")
+    console.print(f"purpose: {c.purpose}")
     console.print(f"audience: {card.audience}; excluded: {card.excluded}")
     if card.first_send_at and card.estimated_finish_at:
         start, end = (
@@ -81,21 +86,27 @@ def show(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> Non
         )
         console.print(f"sending: {start} → about {end} (Tehran)")
     for sample in card.samples:
-        console.print(f"— {rtl(sample.full_name)}:\n{rtl(sample.body)}")
+        console.print(f"— {sample.full_name}:\n{sample.body}")
 
 
 @app.command()
 def create(
-    name: str = typer.Option(..., "--name"),
-    purpose: str = typer.Option(..., "--purpose"),
-    template_file: Path | None = typer.Option(None, "--template-file", exists=True, dir_okay=False),
-    max_score: int | None = typer.Option(None, "--max-score", min=0, max=100),
-    tier: list[str] = typer.Option([], "--tier"),
-    province: list[str] = typer.Option([], "--province"),
-    agent: list[int] = typer.Option([], "--agent", help="assigned agent id"),
-    outage_days: int | None = typer.Option(None, "--outage-days", min=1, max=365),
+    name: str = typer.Option(..., "--name", help="the campaign's name, for staff"),
+    purpose: str = typer.Option(..., "--purpose", help="why the campaign is sent (on the approval card)"),
+    template_file: Path | None = typer.Option(
+        None, "--template-file", exists=True, dir_okay=False, help="message template; default: built in"
+    ),
+    max_score: int | None = typer.Option(
+        None, "--max-score", min=0, max=100, help="only representatives with this engagement or less"
+    ),
+    tier: list[str] = typer.Option([], "--tier", help="tier code (repeatable)"),
+    province: list[str] = typer.Option([], "--province", help="province (repeatable)"),
+    agent: list[int] = typer.Option([], "--agent", help="assigned agent id (repeatable)"),
+    outage_days: int | None = typer.Option(
+        None, "--outage-days", min=1, max=365, help="only representatives with an outage in the last N days"
+    ),
     at: str | None = typer.Option(None, "--at", help="Jalali start, Tehran time: 1405/01/20 10:00"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ) -> None:
     """A draft campaign (the template is checked against the guardrails now)."""
     from ai.nudges.templates import DEFAULT_TEMPLATE
@@ -122,8 +133,11 @@ def create(
 
 
 @app.command()
-def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+def submit(
+    campaign_id: int = typer.Argument(..., help="a draft campaign's id"), as_json: bool = json_option()
+) -> None:
     """Select the audience and draft the messages; the approval card goes to the supervisors."""
+    from chronos.nudge_runtime import campaign_drafter, card_announcer, nudge_policy  # aiogram: ~2 s
 
     async def _go() -> tuple[CampaignDTO, Announcement | None]:
         async with open_runtime() as rt:
@@ -141,7 +155,7 @@ def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> N
 
     campaign, announced = run(_go)
     if as_json:
-        print_json({**campaign.model_dump(mode="json"), "announcement": announced and asdict(announced)})
+        print_json({**campaign.model_dump(), "announcement": announced and asdict(announced)})
         return
     stats = campaign.audience_stats
     excluded = stats.get("excluded") or {}
@@ -164,7 +178,10 @@ def submit(campaign_id: int, as_json: bool = typer.Option(False, "--json")) -> N
 
 
 @app.command()
-def cancel(campaign_id: int, reason: str = typer.Option("", "--reason")) -> None:
+def cancel(
+    campaign_id: int = typer.Argument(..., help="the campaign's id"),
+    reason: str = typer.Option("", "--reason", help="recorded in the audit log"),
+) -> None:
     """Stop a campaign; messages not sent yet are skipped."""
 
     async def _go() -> CampaignDTO:
@@ -176,8 +193,8 @@ def cancel(campaign_id: int, reason: str = typer.Option("", "--reason")) -> None
 
 @app.command()
 def scores(
-    limit: int = typer.Option(20, "--limit", min=1, max=100_000),
-    as_json: bool = typer.Option(False, "--json"),
+    limit: int = typer.Option(20, "--limit", min=1, max=100_000, help="how many, least engaged first"),
+    as_json: bool = json_option(),
 ) -> None:
     """Engagement scores, least engaged first, with the reasons."""
 
@@ -192,5 +209,5 @@ def scores(
     table = Table("code", "name", "score", "reasons")
     for row in rows:
         reasons = ", ".join(f"{r.code} −{r.points}" for r in row.reasons)
-        table.add_row(row.code, rtl(row.full_name), str(row.score), reasons)
+        table.add_row(row.code, row.full_name, str(row.score), reasons)
     console.print(table)

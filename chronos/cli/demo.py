@@ -8,7 +8,7 @@ import time
 import typer
 from rich.table import Table
 
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import console, error, json_option, print_json, run
 from chronos.runtime import open_runtime
 from crm import demo
 from crm.schemas.types import Actor
@@ -21,7 +21,7 @@ DEFAULT_SEED = 1403
 @app.command("seed")
 def seed_command(
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="same seed, same data (history ends now)"),
-    as_json: bool = typer.Option(False, "--json", help="machine-readable summary"),
+    as_json: bool = json_option("machine-readable summary"),
 ) -> None:
     """Seed 200 representatives, 10 agents, 3 tiers and a year of history, only into an empty database."""
 
@@ -34,9 +34,9 @@ def seed_command(
     started = time.perf_counter()
     summary = run(_go)
     if summary is None:
-        err_console.print(
-            "[red]refusing to seed:[/red] the database already holds CRM data; "
-            "the demo only seeds an empty database"
+        error(
+            "the database already holds CRM data; the demo only seeds an empty database",
+            label="refusing to seed",
         )
         raise typer.Exit(1)
     if as_json:

@@ -13,9 +13,8 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import console, err_console, json_option, print_json, run
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
 from crm.importing import (
     Entity,
     ImportProgress,
@@ -75,7 +74,7 @@ def import_command(
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="import the valid rows; write the others to FILE.rejects.csv"
     ),
-    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    as_json: bool = json_option("print the summary as JSON"),
 ) -> None:
     """Import a CSV file of representatives, interactions, tickets, payments or usage snapshots.
 
@@ -113,7 +112,7 @@ def _render(report: ImportReport, imported: bool) -> None:
     if report.ignored_columns:
         err_console.print(f"[yellow]ignored unknown column(s):[/yellow] {', '.join(report.ignored_columns)}")
     for error in report.errors:
-        err_console.print(f"line {error.line}: {rtl(error.error)}", markup=False, highlight=False)
+        err_console.print(f"line {error.line}: {error.error}", markup=False, highlight=False)
     if not imported:
         err_console.print(
             f"[red]nothing imported:[/red] {report.invalid} of {report.read} rows are invalid. "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,19 @@ from ai.knowledge.answer import NO_ANSWER_FA, answer
 from ai.knowledge.evaluate import evaluate, load_questions
 from ai.knowledge.hub import KnowledgeHub
 from ai.knowledge.types import SEARCH_MODES, SearchMode
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import (
+    console,
+    err_console,
+    json_option,
+    load_settings_or_exit,
+    print_json,
+    print_json_line,
+    run,
+)
 from chronos.knowledge_runtime import open_knowledge
 from chronos.runtime import open_runtime
-from chronos.settings import Settings, get_settings
-from chronos.terminal import rtl
+from chronos.settings import Settings
+from chronos.terminal import ltr
 from crm.schemas.knowledge import FaqReport, IngestReport, KnowledgeStatusDTO
 from crm.services import knowledge
 
@@ -49,13 +56,13 @@ def _options(settings: Settings) -> knowledge.IngestOptions:
 def ingest(
     paths: list[Path] = typer.Argument(..., help="files or directories (a directory is the id root)"),
     prune: bool = typer.Option(False, "--prune", help="remove documents whose files are gone"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ) -> None:
     """Ingest Markdown, text, HTML and PDF files; unchanged files are skipped by checksum."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise typer.BadParameter(f"no such path: {', '.join(missing)}")
-    settings = get_settings()
+    settings = load_settings_or_exit()
 
     async def _go() -> IngestReport:
         with open_knowledge(settings) as hub, _progress(disabled=as_json) as bar:
@@ -110,9 +117,9 @@ def _print_ingest(report: IngestReport) -> None:
 
 
 @app.command("ingest-tickets")
-def ingest_tickets(as_json: bool = typer.Option(False, "--json")) -> None:
+def ingest_tickets(as_json: bool = json_option()) -> None:
     """Propose FAQ entries from resolved tickets (masked, merged); supervisors approve them in the bot."""
-    settings = get_settings()
+    settings = load_settings_or_exit()
 
     async def _go() -> FaqReport:
         with open_knowledge(settings, dense=False) as hub:
@@ -156,23 +163,23 @@ def _search_file(hub: KnowledgeHub, path: Path, k: int, mode: SearchMode, expand
             if "id" in item:
                 out = {"id": item["id"], **out}
             out["results"] = [_hit_json(hit) for hit in result.hits]
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            print_json_line(out)
 
 
 @app.command()
 def search(
     query: str = typer.Argument("", help="the question (or use --file)"),
-    k: int = typer.Option(5, "--k", min=1, max=100),
+    k: int = typer.Option(5, "--k", min=1, max=100, help="how many passages"),
     mode: str = typer.Option("hybrid", "--mode", help=_MODE_HELP),
     file: Path | None = typer.Option(None, "--file", help="JSON lines with a 'q' field; one search each"),
     expand: bool = typer.Option(False, "--expand", help="include neighbouring passages"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ) -> None:
     """Search the knowledge hub."""
     chosen = _check_mode(mode)
     if not query and file is None:
         raise typer.BadParameter("give a query or --file")
-    settings = get_settings()
+    settings = load_settings_or_exit()
 
     async def _go() -> None:
         with open_knowledge(settings, dense=chosen != "lexical") as hub:
@@ -186,7 +193,7 @@ def search(
             table = Table("#", "score", "document", "passage", title=f"mode: {result.mode}")
             for rank, hit in enumerate(result.hits, start=1):
                 snippet = " ".join(hit.chunk.text.split())[:90]
-                table.add_row(str(rank), f"{hit.score:.4f}", hit.chunk.doc_id, rtl(snippet))
+                table.add_row(str(rank), f"{hit.score:.4f}", hit.chunk.doc_id, snippet)
             console.print(table)
 
     run(_go)
@@ -195,10 +202,10 @@ def search(
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="the question, in Persian or English"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ) -> None:
     """Answer a question from the knowledge, with numbered citations (LLM if configured, else offline)."""
-    settings = get_settings()
+    settings = load_settings_or_exit()
 
     async def _go() -> dict[str, Any]:
         with open_knowledge(settings) as hub:
@@ -223,17 +230,17 @@ def ask(
     if as_json:
         print_json(data)
         return
-    console.print(rtl(data["answer"]))
+    console.print(data["answer"], markup=False)
     heading = "sources" if data["answered"] else "nearest documents"
     console.print(f"\n{heading} ({data['engine']}):")
     for citation in data["citations"]:
-        console.print(f"  [{citation['n']}] {rtl(citation['title'])} — {citation['doc']}")
+        console.print(ltr(f"  [{citation['n']}] {citation['title']} — {citation['doc']}"), markup=False)
 
 
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json")) -> None:
+def status(as_json: bool = json_option()) -> None:
     """Mode (hybrid or lexical-only, and why), model, counts of documents, chunks, vectors and FAQs."""
-    settings = get_settings()
+    settings = load_settings_or_exit()
 
     async def _go() -> KnowledgeStatusDTO:
         with open_knowledge(settings) as hub:
@@ -253,10 +260,10 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command("eval")
 def eval_command(
     questions: Path = typer.Argument(..., help="JSON lines: id, q, relevant (doc ids), split"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ) -> None:
     """recall@1, recall@5 and MRR of each retrieval mode on a labelled question set."""
-    settings = get_settings()
+    settings = load_settings_or_exit()
 
     async def _go() -> list[dict[str, object]]:
         with open_knowledge(settings) as hub:

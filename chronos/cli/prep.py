@@ -11,12 +11,12 @@ import datetime as dt
 from typing import Any, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ai.call_prep.schema import SECTIONS
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import console, err_console, error, json_option, print_json, run
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
 from crm.schemas.call_prep import CallPrepDTO
 from crm.services import call_prep
 from crm.services.call_prep import AmbiguousRepresentative
@@ -43,11 +43,11 @@ def as_json(dto: CallPrepDTO) -> dict[str, Any]:
 def prep(
     rep: str = typer.Argument(..., help="representative code, phone or name"),
     engine: str = typer.Option("auto", "--engine", help="auto | offline | llm"),
-    json_output: bool = typer.Option(False, "--json", help="machine-readable output"),
+    json_output: bool = json_option(),
 ) -> None:
     """Prepare for a call: a grounded briefing with evidence for every item."""
     if engine not in ("auto", "offline", "llm"):
-        err_console.print(f"[red]error:[/red] --engine must be auto, offline or llm, not {engine!r}")
+        error(f"--engine must be auto, offline or llm, not {engine!r}")
         raise typer.Exit(2)
     mode: Engine = engine  # type: ignore[assignment]  # checked just above
 
@@ -65,7 +65,7 @@ def prep(
             f"[yellow]{len(result.choices)} representatives match {rep!r}; pick one by code:[/yellow]"
         )
         for hit in result.choices:
-            err_console.print(f"  {hit.representative.code}  {rtl(hit.representative.full_name)}")
+            err_console.print(f"  {hit.representative.code}  {hit.representative.full_name}")
         raise typer.Exit(1)
     if json_output:
         print_json(as_json(result))
@@ -75,12 +75,12 @@ def prep(
 
 def _render(dto: CallPrepDTO) -> None:
     rep = dto.representative
-    console.rule(f"{rep.code} — {rtl(rep.full_name)}")
+    console.rule(f"{rep.code} — {rep.full_name}")
     engine = dto.engine + (f" (fallback: {dto.fallback_reason})" if dto.fallback_reason else "")
     age = dt.datetime.now(dt.UTC) - dto.created_at
     console.print(f"engine: {engine}   cached: {dto.cached} ({int(age.total_seconds())} s old)")
     for notice in dto.briefing.notices:
-        console.print(f"[yellow]notice:[/yellow] {notice}")
+        console.print(f"[yellow]notice:[/yellow] {escape(notice)}")
     for name in SECTIONS:
         items = dto.briefing.section(name)
         if not items:
@@ -92,5 +92,5 @@ def _render(dto: CallPrepDTO) -> None:
                 text += f" — {item.purpose}"
             if item.pitch:
                 text += f" → {item.pitch}"
-            table.add_row(rtl(text), " ".join(e.token for e in item.evidence))
+            table.add_row(text, " ".join(e.token for e in item.evidence))
         console.print(table)

@@ -9,9 +9,8 @@ from rich.table import Table
 from sqlalchemy import select
 
 from ai.text.calendar import format_date, relative
-from chronos.cli.common import console, print_json, run
+from chronos.cli.common import console, json_option, print_json, run
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
 from crm.models import Representative
 from crm.schemas.card import RepCard
 from crm.schemas.people import RepresentativeDTO
@@ -22,8 +21,8 @@ app = typer.Typer(help="Representatives.", no_args_is_help=True)
 
 @app.command("list")
 def list_reps(
-    limit: int = typer.Option(20, "--limit", min=1, max=10_000),
-    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    limit: int = typer.Option(20, "--limit", min=1, max=10_000, help="how many to list"),
+    as_json: bool = json_option(),
 ) -> None:
     """List representatives by code."""
 
@@ -40,12 +39,15 @@ def list_reps(
         return
     table = Table("code", "name", "status", "city", "phone")
     for rep in reps:
-        table.add_row(rep.code, rtl(rep.full_name), rep.status, rtl(rep.city or ""), rep.phone or "")
+        table.add_row(rep.code, rep.full_name, rep.status, rep.city or "", rep.phone or "")
     console.print(table)
 
 
 @app.command()
-def show(code: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(
+    code: str = typer.Argument(..., help="the representative's code, e.g. REP-0001"),
+    as_json: bool = json_option(),
+) -> None:
     """Show one representative's card: profile, last interactions, open tickets, payments, usage."""
 
     async def _go() -> RepCard:
@@ -62,15 +64,15 @@ def show(code: str, as_json: bool = typer.Option(False, "--json")) -> None:
 
 def _render(card: RepCard) -> None:
     rep, now = card.representative, dt.datetime.now(dt.UTC)
-    console.rule(f"{rep.code} — {rtl(rep.full_name)}")
+    console.rule(f"{rep.code} — {rep.full_name}")
     last = (
         f"{format_date(card.last_contact_at, 'en')} ({relative(card.last_contact_at, now, 'en')})"
         if card.last_contact_at
         else "never"
     )
     console.print(
-        f"status: {rep.status}   tier: {rtl(card.tier.name) if card.tier else '-'}   "
-        f"agent: {rtl(card.assigned_agent.full_name) if card.assigned_agent else '-'}   last contact: {last}"
+        f"status: {rep.status}   tier: {card.tier.name if card.tier else '-'}   "
+        f"agent: {card.assigned_agent.full_name if card.assigned_agent else '-'}   last contact: {last}"
     )
     usage = card.usage
     if usage.latest:
@@ -84,13 +86,13 @@ def _render(card: RepCard) -> None:
     for item in card.interactions:
         table.add_row(
             format_date(item.occurred_at, "en"), item.channel, item.outcome or "", item.sentiment_label or "",
-            rtl((item.summary or item.body or "")[:60]),
+            (item.summary or item.body or "")[:60],
         )  # fmt: skip
     console.print(table)
     tickets = Table("id", "status", "priority", "SLA due", "subject", title="open tickets")
     for t in card.open_tickets:
         tickets.add_row(
-            str(t.id), t.status, t.priority, format_date(t.sla_due_at, "en", with_time=True), rtl(t.subject)
+            str(t.id), t.status, t.priority, format_date(t.sla_due_at, "en", with_time=True), t.subject
         )
     console.print(tickets)
     payments = Table("paid", "amount (Toman)", "method", "reference", title="last payments")

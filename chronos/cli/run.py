@@ -20,7 +20,7 @@ from chronos.botapp import (
     ensure_admins_and_commands,
     run_polling,
 )
-from chronos.cli.common import console, err_console, run
+from chronos.cli.common import console, err_console, run, verbosity_args
 from chronos.console import ROLES, run_console
 from chronos.runtime import Runtime, open_runtime
 from chronos.starter_knowledge import ingest_starter_if_empty
@@ -128,7 +128,9 @@ async def scheduler_process() -> AsyncIterator[None]:
     async def keep_running() -> None:
         pause = 1.0
         while not stopping.is_set():
-            process = await asyncio.create_subprocess_exec(sys.executable, "-m", "chronos", "scheduler")
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "chronos", *verbosity_args(), "scheduler"
+            )
             started = time.monotonic()
             console.print(f"scheduler started (pid {process.pid}): approved nudges are sent from it")
             try:

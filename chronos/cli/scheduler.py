@@ -7,7 +7,7 @@ import signal
 
 import typer
 
-from chronos.cli.common import err_console, run
+from chronos.cli.common import error, run
 from chronos.runtime import open_runtime
 from chronos.scheduler import LockLost, run_scheduler
 
@@ -28,5 +28,5 @@ def scheduler(
     try:
         run(_go)
     except LockLost as exc:
-        err_console.print(f"[red]scheduler stopped:[/red] {exc}")
+        error(str(exc), label="scheduler stopped")
         raise typer.Exit(3) from exc

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer._click import Context as ClickContext  # the type TyperGroup.parse_args declares
@@ -30,9 +31,9 @@ from typer.core import TyperGroup
 from ai.llm import LLMGateway
 from ai.sentiment import SentimentResult
 from ai.sentiment.llm_engine import DEFAULT_BATCH_SIZE, LLMSentimentAnalyzer
-from chronos.cli.common import console, err_console, print_json, run
+from chronos.cli.common import console, err_console, json_option, print_json, print_json_line, run
 from chronos.runtime import open_runtime
-from chronos.terminal import rtl
+from chronos.terminal import ltr
 from crm.schemas.sentiment import BackfillReport
 from crm.schemas.types import Actor
 from crm.services import sentiment
@@ -56,7 +57,8 @@ class _TextOrCommand(TyperGroup):
 
 app = typer.Typer(
     cls=_TextOrCommand,
-    help="Sentiment and emotions of Persian CRM text.",
+    help='Sentiment and emotions of Persian CRM text: chronos sentiment "متن" (or --file IN.jsonl) '
+    "runs analyze; backfill scores the stored interactions that have none.",
     no_args_is_help=True,
 )
 
@@ -79,7 +81,7 @@ def analyze(
     batch_size: int = typer.Option(
         DEFAULT_BATCH_SIZE, "--batch-size", min=1, max=100, help="texts per LLM call"
     ),
-    as_json: bool = typer.Option(False, "--json", help="JSON (a JSON Lines stream with --file)"),
+    as_json: bool = json_option("JSON (a JSON Lines stream with --file)"),
 ) -> None:
     """Analyse one text, or every line of a JSON Lines file (results in input order)."""
     if (text is None) == (file is None):
@@ -193,14 +195,15 @@ def _print_json_line(line: _Line, result: SentimentResult | None) -> None:
     if result is None:
         record["error"] = line.error
     else:
-        record.update(result.model_dump(mode="json"))
-    console.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        record.update(result.model_dump())
+    print_json_line(record)
 
 
 def _add_row(table: Table, line: _Line, result: SentimentResult | None) -> None:
     line_id = "" if line.id is None else str(line.id)
     if result is None:
-        table.add_row(str(line.number), line_id, f"[red]error: {line.error}[/red]", "", "", "", "", "")
+        problem = f"[red]error: {escape(line.error or '')}[/red]"
+        table.add_row(str(line.number), line_id, problem, "", "", "", "", "")
         return
     table.add_row(
         str(line.number), line_id, result.label, f"{result.score:+.2f}", f"{result.confidence:.2f}",
@@ -220,7 +223,7 @@ def _show(result: SentimentResult, text: str) -> None:
     if result.signals:
         console.print("signals: " + ", ".join(result.signals))
     for span in result.evidence:
-        console.print(f"  {rtl(span.text)}  ({span.effect}, {span.cue})", markup=False, highlight=False)
+        console.print(ltr(f"  {span.text}  ({span.effect}, {span.cue})"), markup=False, highlight=False)
     console.print(
         f"engine: {result.engine}"
         + ("  (only the start of a long text was read)" if result.truncated else "")
@@ -229,10 +232,12 @@ def _show(result: SentimentResult, text: str) -> None:
 
 @app.command()
 def backfill(
-    batch_size: int = typer.Option(sentiment.DEFAULT_BATCH_SIZE, "--batch-size", min=1, max=10_000),
+    batch_size: int = typer.Option(
+        sentiment.DEFAULT_BATCH_SIZE, "--batch-size", min=1, max=10_000, help="rows per transaction"
+    ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="score at most this many rows"),
     engine: Engine = typer.Option(Engine.OFFLINE, "--engine", help="offline lexicon, or the LLM gateway"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ) -> None:
     """Score interactions without sentiment (imports, SQL), batch by batch; rerunning is safe."""
 
