@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ai.text.calendar import format_date, parse_jalali, relative
+from ai.text.calendar import format_date, format_numeric, parse_jalali, relative
 from ai.text.persian import compact, fold, normalize, to_persian_digits
 from ai.text.phone import InvalidPhoneError, normalize_phone
 from chronos.settings import SettingsError, load_settings
@@ -49,10 +49,14 @@ def test_jalali_round_trip_in_tehran_time() -> None:
     moment = parse_jalali("۱۴۰۳/۰۵/۱۲ ۱۴:۰۵")
     assert moment == dt.datetime(2024, 8, 2, 10, 35, tzinfo=dt.UTC)
     assert format_date(moment, "fa", with_time=True) == "۱۲ مرداد ۱۴۰۳، ۱۴:۰۵"
-    assert format_date(moment, "en") == "12 Mordad 1403"
+    # English readers get the Gregorian calendar, still in Tehran time.
+    assert format_date(moment, "en", with_time=True) == "2 Aug 2024, 14:05"
+    assert format_numeric(moment, "fa") == "۱۴۰۳/۰۵/۱۲"
+    assert format_numeric(moment, "en") == "2024-08-02"
     # 22:00 UTC is already the next day in Tehran.
     late = dt.datetime(2024, 8, 2, 22, 0, tzinfo=dt.UTC)
-    assert format_date(late, "en") == "13 Mordad 1403"
+    assert format_date(late, "en") == "3 Aug 2024"
+    assert format_date(late, "fa") == "۱۳ مرداد ۱۴۰۳"
     assert relative(moment, moment + dt.timedelta(days=3)) == to_persian_digits("3 روز پیش")
 
 

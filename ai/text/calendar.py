@@ -20,6 +20,9 @@ JALALI_MONTHS_EN = (
     "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
     "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
 )  # fmt: skip
+GREGORIAN_MONTHS_EN = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
 
 
 def to_tehran(moment: dt.datetime) -> dt.datetime:
@@ -33,13 +36,16 @@ def to_jalali(moment: dt.datetime) -> jdatetime.datetime:
 
 
 def format_date(moment: dt.datetime, locale: str = "fa", *, with_time: bool = False) -> str:
-    """``۱۲ مرداد ۱۴۰۳، ۱۴:۰۵`` in fa; ``12 Mordad 1403, 14:05`` in en (both Tehran time)."""
+    """``۱۲ مرداد ۱۴۰۳، ۱۴:۰۵`` (Jalali) in fa; ``2 Aug 2024, 14:05`` (Gregorian) in en; Tehran time."""
+    if locale != "fa":
+        local = to_tehran(moment)
+        text = f"{local.day} {GREGORIAN_MONTHS_EN[local.month - 1]} {local.year}"
+        return f"{text}, {local:%H:%M}" if with_time else text
     j = to_jalali(moment)
-    months = JALALI_MONTHS_FA if locale == "fa" else JALALI_MONTHS_EN
-    text = f"{j.day} {months[j.month - 1]} {j.year}"
+    text = f"{j.day} {JALALI_MONTHS_FA[j.month - 1]} {j.year}"
     if with_time:
-        text += f"{'،' if locale == 'fa' else ','} {j.hour:02d}:{j.minute:02d}"
-    return to_persian_digits(text) if locale == "fa" else text
+        text += f"، {j.hour:02d}:{j.minute:02d}"
+    return to_persian_digits(text)
 
 
 def format_clock(moment: dt.datetime, locale: str = "fa") -> str:
@@ -50,9 +56,11 @@ def format_clock(moment: dt.datetime, locale: str = "fa") -> str:
 
 
 def format_numeric(moment: dt.datetime, locale: str = "fa") -> str:
+    """``۱۴۰۳/۰۵/۱۲`` (Jalali) in fa; ``2024-08-02`` (Gregorian, ISO) in en; Tehran time."""
+    if locale != "fa":
+        return f"{to_tehran(moment):%Y-%m-%d}"
     j = to_jalali(moment)
-    text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
-    return to_persian_digits(text) if locale == "fa" else text
+    return to_persian_digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}")
 
 
 def relative(moment: dt.datetime, now: dt.datetime, locale: str = "fa") -> str:
