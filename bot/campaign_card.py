@@ -19,6 +19,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ai.llm import OFFLINE_ENGINE
 from ai.text.calendar import format_clock, format_date
 from bot.callbacks import CampaignAction
 from bot.render import esc
@@ -61,6 +62,20 @@ def schedule(card: CampaignCard, texts: Texts) -> str:
     return "\n".join(lines)
 
 
+def engine_name(engine: str, texts: Texts) -> str:
+    return texts.t("engine.offline") if engine == OFFLINE_ENGINE else esc(engine)
+
+
+def engines(card: CampaignCard, texts: Texts) -> str:
+    """Who wrote the messages, in the reader's language: «آفلاین» or «grok-3 ×۴۸، آفلاین ×۲»."""
+    if not card.engines:
+        return engine_name(card.campaign.engine or OFFLINE_ENGINE, texts)
+    if len(card.engines) == 1:
+        return engine_name(next(iter(card.engines)), texts)
+    separator = "، " if texts.locale == "fa" else ", "
+    return separator.join(f"{engine_name(name, texts)} ×{texts.num(n)}" for name, n in card.engines.items())
+
+
 def render_card(card: CampaignCard, texts: Texts) -> str:
     c = card.campaign
     excluded = ", ".join(
@@ -82,7 +97,7 @@ def render_card(card: CampaignCard, texts: Texts) -> str:
         name=esc(c.name),
         status=texts.t(f"nudge.status.{c.status.value}"),
         revision=c.revision,
-        engine=esc(c.engine or "—"),
+        engine=engines(card, texts),
         purpose=esc(c.purpose),
         audience=card.audience,
         matched=int(c.audience_stats.get("matched", card.audience)),

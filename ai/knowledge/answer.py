@@ -34,6 +34,7 @@ from ai.knowledge.passages import (
 from ai.llm import OFFLINE_ENGINE, AIResult, LLMGateway, LLMInvalidOutput, run_with_fallback
 from ai.llm.gateway import GatewayResult
 from ai.prompts import load_template
+from ai.text.language import LANGUAGE_NAMES, Language
 
 MAX_SOURCES = 3
 SEARCH_K = 8
@@ -106,8 +107,11 @@ async def answer(
     *,
     gateway: LLMGateway | None = None,
     min_confidence: float = 0.35,
+    language: Language = "fa",
 ) -> AIResult[KnowledgeAnswer]:
-    """Answer ``question`` from the knowledge hub; never raises for gateway trouble (falls back)."""
+    """Answer ``question`` from the knowledge hub; never raises for gateway trouble (falls back).
+
+    The model answers in ``language``; the offline answer is the documents' own (Persian) sentences."""
     if not query_words(question):
         empty = KnowledgeAnswer(question=question, text="", citations=[], answered=False)
         return AIResult(empty, OFFLINE_ENGINE, None, None, None)
@@ -141,7 +145,11 @@ async def answer(
         assert gateway is not None
         reply = await gateway.complete_json(
             load_template("kb_answer"),
-            {"question": question, "passages": context_section("passages", sources)},
+            {
+                "question": question,
+                "language": LANGUAGE_NAMES[language],
+                "passages": context_section("passages", sources),
+            },
             LLMAnswer,
         )
         by_number = {source.n: source for source in sources}

@@ -22,6 +22,7 @@ from ai.knowledge.types import Chunk
 from ai.llm import OFFLINE_ENGINE, AIResult, LLMGateway, LLMInvalidOutput, run_with_fallback
 from ai.llm.gateway import GatewayResult
 from ai.prompts import load_template
+from ai.text.language import LANGUAGE_NAMES, Language
 
 _STEP = re.compile(r"^\s*([0-9۰-۹]{1,2})[.)\-]\s+(.+)$")
 MAX_MAIN_STEPS = 8
@@ -104,6 +105,7 @@ async def diagnose(
     *,
     gateway: LLMGateway | None = None,
     min_confidence: float = 0.35,
+    language: Language = "fa",
 ) -> AIResult[DiagnosticPath]:
     if not query_words(problem):
         return AIResult(
@@ -129,7 +131,11 @@ async def diagnose(
         assert gateway is not None
         reply = await gateway.complete_json(
             load_template("kb_fix"),
-            {"problem": problem, "passages": context_section("passages", sources)},
+            {
+                "problem": problem,
+                "language": LANGUAGE_NAMES[language],
+                "passages": context_section("passages", sources),
+            },
             LLMPath,
         )
         by_number = {source.n: source for source in sources}

@@ -52,7 +52,15 @@ class Violation:
     kind: ViolationKind
     phrase: str
 
+    @property
+    def params(self) -> dict[str, str | int]:
+        """What a screen needs to say it in the reader's language (the catalog has ``kind``)."""
+        if self.kind == "too_long":
+            return {"limit": MAX_CHARS}
+        return {} if self.kind == "empty" else {"phrase": self.phrase}
+
     def describe(self) -> str:
+        """In English, for logs, the CLI and a model's repair request."""
         if self.kind == "empty":
             return "the message is empty"
         if self.kind == "too_long":

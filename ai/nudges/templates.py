@@ -35,11 +35,28 @@ DEFAULT_TEMPLATE = (
 )
 
 
-class TemplateError(ValueError):
-    """The template cannot be used; ``problems`` are human-readable reasons (English)."""
+@dataclass(frozen=True)
+class TemplateProblem:
+    """Why a template is refused: a code (a structure problem or a guardrail kind) and its details,
+    which a screen puts into the reader's language; :meth:`describe` says it in English."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+    code: str
+    params: dict[str, str | int]
+    english: str
+
+    def describe(self) -> str:
+        return self.english
+
+    @classmethod
+    def of(cls, violation: Violation) -> TemplateProblem:
+        return cls(violation.kind, violation.params, violation.describe())
+
+
+class TemplateError(ValueError):
+    """The template cannot be used, for every reason in ``problems``."""
+
+    def __init__(self, problems: list[TemplateProblem]) -> None:
+        super().__init__("; ".join(problem.describe() for problem in problems))
         self.problems = problems
 
 
@@ -59,22 +76,33 @@ class NudgeTemplate:
         return with_opt_out(fill(_BLOCK.sub(block, self.text)))
 
 
-def _structure_problems(text: str) -> list[str]:
+def _structure_problems(text: str) -> list[TemplateProblem]:
     problems = []
     unknown = sorted({name for name in _PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
     if unknown:
+        names = ", ".join("{" + n + "}" for n in unknown)
         allowed = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
         problems.append(
-            f"unknown placeholders {', '.join('{' + n + '}' for n in unknown)} (allowed: {allowed})"
+            TemplateProblem(
+                "unknown_placeholders",
+                {"names": names, "allowed": allowed},
+                f"unknown placeholders {names} (allowed: {allowed})",
+            )
         )
     without_blocks = _BLOCK.sub("", text)
     if "[[" in without_blocks or "]]" in without_blocks:
-        problems.append("an optional block '[[ … ]]' is not closed")
+        problems.append(TemplateProblem("unclosed_block", {}, "an optional block '[[ … ]]' is not closed"))
     if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
-        problems.append("a '{' or '}' that is not part of a placeholder")
+        problems.append(TemplateProblem("stray_brace", {}, "a '{' or '}' that is not part of a placeholder"))
     for name in REQUIRED_IN_TEXT:
         if "{" + name + "}" not in text:
-            problems.append(f"the template must address the representative by {{{name}}}")
+            problems.append(
+                TemplateProblem(
+                    "missing_name",
+                    {"placeholder": "{" + name + "}"},
+                    f"the template must address the representative by {{{name}}}",
+                )
+            )
     return problems
 
 
@@ -87,7 +115,7 @@ def parse(text: str) -> NudgeTemplate:
     """A usable template, or :class:`TemplateError` saying every reason it is refused."""
     cleaned = normalize(text)
     problems = _structure_problems(cleaned)
-    problems += [violation.describe() for violation in guardrail_problems(cleaned)]
+    problems += [TemplateProblem.of(violation) for violation in guardrail_problems(cleaned)]
     if problems:
         raise TemplateError(problems)
     return NudgeTemplate(cleaned)

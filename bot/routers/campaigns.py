@@ -243,6 +243,16 @@ async def ask_reason_or_template(
     await callback.answer()
 
 
+def template_problems(exc: TemplateRefused, texts: Texts) -> str:
+    """Each reason a template was refused, in the supervisor's language."""
+    found = exc.params.get("problems")
+    lines = []
+    for problem in found if isinstance(found, list) else []:
+        params = {k: esc(v) if isinstance(v, str) else v for k, v in problem.items() if k != "code"}
+        lines.append("• " + texts.t(f"nudge.problem.{problem['code']}", **params))
+    return "\n".join(lines)
+
+
 @router.message(CampaignFlow.reason, F.text & ~F.text.startswith("/"), SUPERVISOR)
 async def reject_with_reason(
     message: Message, uow: UnitOfWork, identity: Identity, texts: Texts, state: FSMContext
@@ -291,9 +301,7 @@ async def edit_template(
             expected_revision=data.get("revision"),  # another supervisor's edit since the card: refused
         )
     except TemplateRefused as exc:
-        found = exc.params.get("problems")
-        problems = "\n".join(f"• {esc(p)}" for p in (found if isinstance(found, list) else [str(exc)]))
-        await message.answer(texts.t("nudge.template_refused", problems=problems))
+        await message.answer(texts.t("nudge.template_refused", problems=template_problems(exc, texts)))
         return  # the step stays: send a better template
     except DomainError as exc:
         await state.clear()

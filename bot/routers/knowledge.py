@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from ai.knowledge.hub import KnowledgeHub, query_words
 from ai.knowledge.passages import Citation
 from ai.llm import OFFLINE_ENGINE, LLMGateway
+from ai.text.language import language_of
 from bot import keyboards
 from bot.callbacks import KnowledgeAction
 from bot.filters import IsAgent
@@ -137,7 +138,9 @@ async def _ask(
         await message.answer(texts.t("kb.ask_help"))
         return
     assert identity.agent is not None
-    dto = await knowledge_assist.ask(uow, hub, question, agent_id=identity.agent.id, gateway=gateway)
+    dto = await knowledge_assist.ask(
+        uow, hub, question, agent_id=identity.agent.id, gateway=gateway, language=language_of(texts.locale)
+    )
     await send_long(
         bot,
         message.chat.id,
@@ -166,7 +169,9 @@ async def _fix(
         await message.answer(texts.t("kb.fix_help"))
         return
     assert identity.agent is not None
-    dto = await knowledge_assist.diagnose(uow, hub, problem, agent_id=identity.agent.id, gateway=gateway)
+    dto = await knowledge_assist.diagnose(
+        uow, hub, problem, agent_id=identity.agent.id, gateway=gateway, language=language_of(texts.locale)
+    )
     await send_long(
         bot,
         message.chat.id,

@@ -132,6 +132,8 @@ class CampaignCard(DTO):
     first_send_at: dt.datetime | None
     estimated_finish_at: dt.datetime | None
     spread: list[SendDay]
+    engines: dict[str, int]
+    """How many messages each engine wrote ("offline" or a model), most first."""
 
 
 class CampaignStats(DTO):

@@ -22,6 +22,7 @@ from ai.knowledge.draft_facts import DraftFacts, InvoiceFact, TicketFact
 from ai.knowledge.drafting import Draft, DraftKind, DraftRequest, DraftTone, Revision
 from ai.knowledge.hub import KnowledgeHub
 from ai.llm import AIResult, LLMGateway
+from ai.text.language import Language
 from crm import audit
 from crm.db import UnitOfWork
 from crm.enums import OPEN_TICKET_STATUSES, Channel, Direction, InvoiceStatus, SuggestionKind
@@ -84,9 +85,10 @@ async def ask(
     *,
     agent_id: int | None,
     gateway: LLMGateway | None = None,
+    language: Language = "fa",
 ) -> AnswerDTO:
     result = await kb_answer.answer(
-        hub, question, gateway=gateway, min_confidence=hub.settings.min_confidence
+        hub, question, gateway=gateway, min_confidence=hub.settings.min_confidence, language=language
     )
     suggestion_id = await _store_cited(uow, SuggestionKind.KB_ANSWER, result, agent_id)
     return AnswerDTO(suggestion_id=suggestion_id, engine=result.engine, answer=result.value)
@@ -99,9 +101,10 @@ async def diagnose(
     *,
     agent_id: int | None,
     gateway: LLMGateway | None = None,
+    language: Language = "fa",
 ) -> DiagnosisDTO:
     result = await troubleshoot.diagnose(
-        hub, problem, gateway=gateway, min_confidence=hub.settings.min_confidence
+        hub, problem, gateway=gateway, min_confidence=hub.settings.min_confidence, language=language
     )
     suggestion_id = await _store_cited(uow, SuggestionKind.TROUBLESHOOT, result, agent_id)
     return DiagnosisDTO(suggestion_id=suggestion_id, engine=result.engine, path=result.value)

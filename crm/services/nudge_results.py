@@ -45,6 +45,15 @@ async def card(
     approved = campaign.status in APPROVED_ALREADY
     plan = await nudge_drafting.pending_plan(uow, campaign_id, policy, start, approved=approved)
     times = nudge_drafting.paced([at for _, at in plan], policy)
+    engine = M.meta["engine"].astext
+    engines = (
+        await uow.session.execute(
+            select(engine, func.count())
+            .where(M.campaign_id == campaign_id)
+            .group_by(engine)
+            .order_by(func.count().desc(), engine)
+        )
+    ).all()
     excluded = dict(campaign.audience_stats.get("excluded", {}))
     return CampaignCard(
         campaign=campaign,
@@ -63,6 +72,7 @@ async def card(
         first_send_at=times[0] if times else None,
         estimated_finish_at=times[-1] if times else None,
         spread=spread(times),
+        engines={str(name): int(count) for name, count in engines if name},
     )
 
 

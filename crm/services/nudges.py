@@ -56,7 +56,8 @@ def check_template(template: str) -> str:
     try:
         return parse(template).text
     except TemplateError as exc:
-        raise TemplateRefused(f"template refused: {exc}", problems=exc.problems) from exc
+        problems = [{"code": p.code, **p.params} for p in exc.problems]
+        raise TemplateRefused(f"template refused: {exc}", problems=problems) from exc
 
 
 async def _locked(uow: UnitOfWork, campaign_id: int) -> NudgeCampaign:

@@ -258,3 +258,26 @@ async def test_llm_draft_and_revision_go_through_the_gateway(
     assert second.value.text == "سلام، فاکتور مهر باز است."
     assert second.value.request.length == "short"
     assert "Make it noticeably shorter" in _user_message(emulator, 1)
+
+
+async def test_the_model_answers_and_fixes_in_the_agents_language(
+    kb: KnowledgeHub, llm: tuple[LLMEmulator, LLMGateway]
+) -> None:
+    """An English-speaking agent got Persian answers from the model."""
+    emulator, gateway = llm
+    emulator.responder = lambda request: (
+        {"steps": [{"text": "Update the subscription in the app.", "source": 1}], "found": True}
+        if "diagnostic path" in _user_message_of(request)
+        else {"answer": "Top up from the panel's wallet page [1].", "answerable": True}
+    )
+    english = (await answer(kb, "کیف پولمو چطوری شارژ کنم", gateway=gateway, language="en")).value
+    assert english.text.startswith("Top up")
+    assert "English" in _user_message(emulator)
+    await answer(kb, "کیف پولمو چطوری شارژ کنم", gateway=gateway)
+    assert "Persian" in _user_message(emulator)
+    await diagnose(kb, "روی ایرانسل وصل نمیشه", gateway=gateway, language="en")
+    assert "English" in _user_message(emulator)
+
+
+def _user_message_of(request: dict[str, Any]) -> str:
+    return str(request["messages"][0]["content"]) + str(request["messages"][-1]["content"])

@@ -50,7 +50,7 @@ def test_template_blocks_need_their_values_and_bad_templates_are_refused() -> No
     assert "{" not in template.render({"name": "علی"})
     with pytest.raises(TemplateError) as refused:
         parse("سلام {nam}، [[ آخرین فرصت ")
-    problems = " | ".join(refused.value.problems)
+    problems = " | ".join(problem.describe() for problem in refused.value.problems)
     assert "{nam}" in problems
     assert "not closed" in problems
     assert "{name}" in problems

@@ -160,6 +160,8 @@ async def test_template_failing_guardrails_is_refused_then_an_edit_needs_new_app
     assert refused.startswith("این قالب پذیرفته نشد")
     assert "«فقط امروز»" in refused
     assert "«عجله کنید»" in refused
+    assert "فشار یا فوریت کاذب" in refused  # the reason in the supervisor's language, not English
+    assert "pressure" not in refused
     calls = await harness.text(sup, "سلام {name} عزیز، هر سؤالی دارید همین‌جا بپرسید.")
     texts = sent_texts(calls)
     assert texts[0] == FA["nudge.template_saved"]

@@ -88,9 +88,9 @@ async def test_guardrail_failing_template_is_refused_with_reasons(uow: UnitOfWor
                 ),
                 Actor.cli(),
             )
-        problems = " | ".join(refused.value.params["problems"])  # type: ignore[arg-type]
-        assert "آخرین فرصت" in problems
-        assert "نگران" in problems
+        problems = refused.value.params["problems"]
+        assert {"code": "pressure", "phrase": "آخرین فرصت"} in problems  # type: ignore[operator]
+        assert any(p["code"] == "emotion" for p in problems)  # type: ignore[attr-defined]
 
 
 async def test_messages_are_planned_inside_the_send_window(uow: UnitOfWork) -> None:

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from ai.llm import LLMGateway
 from ai.nudges.guardrails import OPT_OUT_LINE
 from ai.nudges.knowledge import HubLookup
+from bot.campaign_card import engines
+from bot.texts import Texts
 from chronos.emulators.llm import LLMEmulator, Reply
 from crm.db import UnitOfWork
 from crm.enums import Channel
@@ -25,7 +27,7 @@ from crm.models import NudgeMessage
 from crm.schemas.activity import InteractionCreate
 from crm.schemas.nudges import CampaignCreate, NudgePolicy
 from crm.schemas.types import Actor
-from crm.services import interactions, nudges
+from crm.services import interactions, nudge_results, nudges
 from crm.services.nudge_drafting import drafter_factory
 from tests.ai.test_gateway_support import FAST_RETRIES, config_for
 from tests.ai.test_knowledge_support import DOCS, ingest, new_hub
@@ -110,6 +112,7 @@ async def test_llm_drafts_each_message_and_a_pushy_draft_falls_back_to_the_templ
         campaign_id = await _submit(uow, gateway)
         rows = await _messages(uow, campaign_id)
         campaign = await nudges.get(uow, campaign_id)
+        card = await nudge_results.card(uow, campaign_id, NudgePolicy())
 
     written = rows[calm.id]
     assert written.body.startswith("سارا احمدی عزیز، سلام از مارفانت")
@@ -124,7 +127,10 @@ async def test_llm_drafts_each_message_and_a_pushy_draft_falls_back_to_the_templ
     assert refused.body.startswith(f"سلام رضا {PUSHY} عزیز")  # the supervisor's template instead
     assert refused.meta["engine"] == "offline"
     assert refused.meta["fallback_reason"] == "invalid_output"  # the guardrail refused the model text
-    assert campaign.engine == "emu-model ×1, offline ×1"  # the card tells the supervisor
+    assert campaign.engine == "emu-model ×1, offline ×1"
+    # The card tells the supervisor, in their language («offline» was English in the Persian card).
+    assert engines(card, Texts("fa")) == "emu-model ×۱، آفلاین ×۱"
+    assert engines(card, Texts("en")) == "emu-model ×1, offline ×1"
     # The model saw the name, the purpose and a plain topic; never a feeling, a score or a profile.
     prompts = {
         name: str(request.messages[-1]["content"])
