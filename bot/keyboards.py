@@ -80,7 +80,7 @@ def ticket_list(texts: Texts, rep_id: int, items: Sequence[TicketDTO]) -> Inline
     builder = InlineKeyboardBuilder()
     for ticket in items:
         subject = ticket.subject if len(ticket.subject) <= 40 else ticket.subject[:39] + "…"
-        label = f"#{texts.num(ticket.id)} · {texts.t(f'tstatus.{ticket.status.value}')} · {subject}"
+        label = f"#{texts.ident(ticket.id)} · {texts.t(f'tstatus.{ticket.status.value}')} · {subject}"
         builder.button(text=label, callback_data=TicketAction(action="view", ticket_id=ticket.id))
     builder.adjust(1)
     builder.row(back_to_card(texts, rep_id))
@@ -140,6 +140,37 @@ def agents_admin(texts: Texts, team: Sequence[AgentDTO]) -> InlineKeyboardMarkup
         InlineKeyboardButton(text=texts.t("btn.add_agent"), callback_data=AgentAdmin(action="add").pack())
     )
     return builder.as_markup()
+
+
+def mark_vote(
+    markup: InlineKeyboardMarkup | None, chosen: str, other: str, labels: tuple[str, str]
+) -> InlineKeyboardMarkup | None:
+    """The same keyboard with the chosen 👍/👎 button marked (``labels``: chosen's and other's own
+    labels); None when the keyboard shows this vote already, so nothing needs editing."""
+    if markup is None:
+        return None
+    chosen_label, other_label = f"✅ {labels[0]}", labels[1]
+    rows = []
+    changed = False
+    for row in markup.inline_keyboard:
+        new_row = []
+        for button in row:
+            label = {chosen: chosen_label, other: other_label}.get(button.callback_data or "", button.text)
+            changed |= label != button.text
+            new_row.append(button.model_copy(update={"text": label}))
+        rows.append(new_row)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if changed else None
+
+
+async def show_vote(callback: CallbackQuery, chosen: str, other: str, labels: tuple[str, str]) -> None:
+    """Mark the vote on the pressed message, so a second press visibly changes nothing."""
+    message = callback.message
+    if not isinstance(message, Message):
+        return
+    marked = mark_vote(message.reply_markup, chosen, other, labels)
+    if marked is not None:
+        with contextlib.suppress(TelegramBadRequest):  # the message is too old to edit: the vote stands
+            await message.edit_reply_markup(reply_markup=marked)
 
 
 # A flow's live prompt. Each step of a flow is asked by one bot message (the prompt); its id is kept in

@@ -55,7 +55,7 @@ def rep_card(card: RepCard, texts: Texts, now: dt.datetime) -> str:
         trend = (
             texts.t("card.trend_na")
             if change is None
-            else texts.t("card.trend", pct=texts.decimal(f"{change:+.1f}"))
+            else texts.t("card.trend", pct=texts.signed(change, decimals=1))
         )
         lines.append(
             texts.t(

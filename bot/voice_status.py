@@ -109,7 +109,7 @@ class VoiceStatusRenderer:
                 texts.t(
                     "voice.sentiment",
                     label=texts.t(f"arc.state.{view.sentiment_label.value}"),
-                    score=texts.decimal(f"{view.sentiment_score:+.2f}"),
+                    score=texts.signed(float(view.sentiment_score)),
                 )
             )
         parts.append(texts.t("voice.logged" if view.interaction_id is not None else "voice.needs_rep"))

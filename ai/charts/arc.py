@@ -6,11 +6,12 @@ Layout (1000 × 680 px at the default size):
 * main plot: every scored interaction as a dot (green positive, red negative, grey neutral), the
   smoothed mood as a line, the neutral band (|score| < 0.2) shaded;
 * event strip under it, sharing the time axis: tickets ▼, payments ●, outages ✕, one row each;
-* time axis in the Jalali calendar, Tehran time (month starts, or days for a short history);
+* time axis in the reader's calendar (Jalali for Persian, Gregorian for English), Tehran time (month
+  starts, or days for a short history), always showing the latest month;
 * the summary lines the caller wrote (current state, trend, main trigger), at the bottom.
 
-Every string shown is given by the caller (the bot's text catalog), except digits and Jalali month
-names, which come from :mod:`ai.text.calendar` for the locale. Rendering uses the object-oriented
+Every string shown is given by the caller (the bot's text catalog), except digits and month names,
+which come from :mod:`ai.text.calendar` for the locale. Rendering uses the object-oriented
 API on a private :class:`~matplotlib.figure.Figure` with the Agg canvas: no pyplot, no global state,
 safe to call from worker threads.
 """
@@ -24,18 +25,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+import jdatetime
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
 
-from ai.charts.text import font, number, shape, signed
-from ai.text.calendar import JALALI_MONTHS_EN, JALALI_MONTHS_FA, parse_jalali, to_jalali
+from ai.charts.text import font, number, shape
+from ai.text.calendar import GREGORIAN_MONTHS_EN, JALALI_MONTHS_FA, TEHRAN, parse_jalali, to_jalali, to_tehran
+from ai.text.persian import LRM, signed_number
 
 MarkerKind = Literal["ticket", "payment", "outage"]
 
 NEUTRAL_BAND: Final = 0.2  # |score| below this reads as neutral (the offline engine's threshold)
 MAX_TICKS: Final = 8
+LINE_GAP: Final = dt.timedelta(days=21)
 _MARKER_ROWS: Final[dict[MarkerKind, tuple[int, str, str]]] = {
     # kind: (row from the top, matplotlib marker, colour)
     "ticket": (2, "v", "#ef6c00"),
@@ -96,7 +102,7 @@ def render_arc_png(chart: ArcChart) -> bytes:
     _draw_main(main, chart, rtl)
     _draw_strip(strip, chart, rtl)
     main.set_xlim(_x(start), _x(end))
-    ticks = jalali_ticks(start, end, chart.locale)
+    ticks = month_ticks(start, end, chart.locale)
     strip.set_xticks(
         [_x(at) for at, _ in ticks],
         [shape(label, rtl=rtl) for _, label in ticks],
@@ -169,24 +175,42 @@ def _draw_main(ax: Axes, chart: ArcChart, rtl: bool) -> None:
     dense = len(points) > 300
     ax.scatter(
         xs, [p.score for p in points], s=7 if dense else 22, c=colours, alpha=0.35 if dense else 0.7,
-        linewidths=0, zorder=2, label=shape(chart.labels.points, rtl=rtl),
+        linewidths=0, zorder=2,
     )  # fmt: skip
+    line_x, line_y = _with_gaps(points)
     ax.plot(
-        xs, [p.smoothed for p in points], color=_LINE, linewidth=2.2, zorder=3,
-        marker="o" if len(points) == 1 else None, label=shape(chart.labels.smoothed, rtl=rtl),
+        line_x, line_y, color=_LINE, linewidth=2.2, zorder=3, marker="o" if len(points) == 1 else None,
     )  # fmt: skip
-    # Above the plot, opposite the title, in one row read from the reading side: it covers no data.
-    handles, names = ax.get_legend_handles_labels()
+    # Above the plot, opposite the title, in one row read from the reading side: it covers no data. The
+    # dots' entry shows all three colours, whatever colour the first message happens to have.
+    dots = tuple(
+        Line2D([], [], linestyle="", marker="o", markersize=5, color=colour, alpha=0.8)
+        for colour in (_POSITIVE, _NEUTRAL, _NEGATIVE)
+    )
+    smoothed = Line2D([], [], color=_LINE, linewidth=2.2)
+    handles: list[Artist | tuple[Artist, ...]] = [dots, smoothed]
+    names = [shape(chart.labels.points, rtl=rtl), shape(chart.labels.smoothed, rtl=rtl)]
     if rtl:
         handles, names = handles[::-1], names[::-1]
-    legend = ax.legend(
+    ax.legend(
         handles, names, loc="lower left" if rtl else "lower right", bbox_to_anchor=(0.0 if rtl else 1.0, 1.0),
         ncol=2, prop=font(9.5), markerfirst=not rtl, frameon=False, borderaxespad=0.2,
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0.1)},
     )  # fmt: skip
-    dots = legend.legend_handles[-1 if rtl else 0]
-    if isinstance(dots, PathCollection):  # a dense scatter's faint dots would vanish in the legend
-        dots.set_alpha(0.8)
-        dots.set_sizes([24.0])
+
+
+def _with_gaps(points: Sequence[ChartPoint]) -> tuple[list[float], list[float]]:
+    """The smoothed line's coordinates, broken where messages are more than :data:`LINE_GAP` apart (a
+    month of silence is not a slow drift from one mood to the other)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for previous, point in zip([None, *points], points, strict=False):
+        if previous is not None and point.at - previous.at > LINE_GAP:
+            xs.append(math.nan)
+            ys.append(math.nan)
+        xs.append(_x(point.at))
+        ys.append(point.smoothed)
+    return xs, ys
 
 
 def _draw_strip(ax: Axes, chart: ArcChart, rtl: bool) -> None:
@@ -219,32 +243,33 @@ def _tick_value(value: float, persian: bool) -> str:
     if value == 0:
         return "۰" if persian else "0"
     decimals = 0 if value == round(value) else 1
-    return signed(value, persian_digits=persian, decimals=decimals).lstrip("\u200e")
+    return signed_number(value, persian_digits=persian, decimals=decimals).lstrip(LRM)
 
 
-def jalali_ticks(start: dt.datetime, end: dt.datetime, locale: str) -> list[tuple[dt.datetime, str]]:
-    """Tick positions and labels between two aware instants: Jalali month starts (Tehran midnight),
-    or days for a span under ~2.5 months; at most :data:`MAX_TICKS`, the year shown when it changes."""
+def month_ticks(start: dt.datetime, end: dt.datetime, locale: str) -> list[tuple[dt.datetime, str]]:
+    """Tick positions and labels between two aware instants, in the reader's calendar (Jalali for
+    Persian, Gregorian for English): month starts at Tehran midnight, or days for a span under ~2.5
+    months; at most :data:`MAX_TICKS`, always including the latest month, the year shown when it
+    changes."""
+    calendar = _JALALI if locale == "fa" else _GREGORIAN
     persian = locale == "fa"
-    months = JALALI_MONTHS_FA if persian else JALALI_MONTHS_EN
     if end - start < dt.timedelta(days=75):
-        return _day_ticks(start, end, months, persian)
-    first = to_jalali(start)
-    year, month = first.year, first.month
+        return _day_ticks(start, end, calendar, persian)
+    year, month, _ = calendar.ymd(start)
     starts: list[tuple[int, int, dt.datetime]] = []
     while True:
         month += 1
         if month > 12:
             year, month = year + 1, 1
-        at = parse_jalali(f"{year}/{month}/1")
+        at = calendar.midnight(year, month, 1)
         if at > end:
             break
         starts.append((year, month, at))
     step = max(1, math.ceil(len(starts) / MAX_TICKS))
     ticks: list[tuple[dt.datetime, str]] = []
     shown_year: int | None = None
-    for year, month, at in starts[::step]:
-        label = months[month - 1]
+    for year, month, at in starts[::-1][::step][::-1]:  # counted back from the latest month
+        label = calendar.months[month - 1]
         if year != shown_year:
             label += f"\n{number(year, persian_digits=persian, decimals=0)}"
             shown_year = year
@@ -252,21 +277,50 @@ def jalali_ticks(start: dt.datetime, end: dt.datetime, locale: str) -> list[tupl
     return ticks
 
 
+@dataclass(frozen=True, slots=True)
+class _Calendar:
+    months: tuple[str, ...]
+    jalali: bool
+
+    def ymd(self, moment: dt.datetime) -> tuple[int, int, int]:
+        if self.jalali:
+            j = to_jalali(moment)
+            return j.year, j.month, j.day
+        local = to_tehran(moment)
+        return local.year, local.month, local.day
+
+    def midnight(self, year: int, month: int, day: int) -> dt.datetime:
+        if self.jalali:
+            return parse_jalali(f"{year}/{month}/{day}")
+        return dt.datetime(year, month, day, tzinfo=TEHRAN).astimezone(dt.UTC)
+
+    def next_day(self, year: int, month: int, day: int, step: int) -> tuple[int, int, int]:
+        """``step`` calendar days later (never by adding hours across a DST change)."""
+        if self.jalali:
+            later = jdatetime.date(year, month, day) + dt.timedelta(days=step)
+        else:
+            later = dt.date(year, month, day) + dt.timedelta(days=step)
+        return later.year, later.month, later.day
+
+
+_JALALI: Final = _Calendar(JALALI_MONTHS_FA, jalali=True)
+_GREGORIAN: Final = _Calendar(GREGORIAN_MONTHS_EN, jalali=False)
+
+
 def _day_ticks(
-    start: dt.datetime, end: dt.datetime, months: tuple[str, ...], persian: bool
+    start: dt.datetime, end: dt.datetime, calendar: _Calendar, persian: bool
 ) -> list[tuple[dt.datetime, str]]:
-    """Tehran midnights, stepped on the Jalali calendar (never by adding hours across a DST change)."""
-    first = to_jalali(start)
+    """Tehran midnights, stepped on the reader's calendar."""
     days = max(1, (end - start).days + 1)
     step = next((s for s in (1, 2, 3, 7, 14) if days / s <= MAX_TICKS), 14)
-    day = first.date()
+    year, month, day = calendar.ymd(start)
     ticks: list[tuple[dt.datetime, str]] = []
     while True:
-        at = parse_jalali(f"{day.year}/{day.month}/{day.day}")
+        at = calendar.midnight(year, month, day)
         if at > end:
             return ticks
         if at >= start:
             ticks.append(
-                (at, f"{number(day.day, persian_digits=persian, decimals=0)} {months[day.month - 1]}")
+                (at, f"{number(day, persian_digits=persian, decimals=0)} {calendar.months[month - 1]}")
             )
-        day += dt.timedelta(days=step)
+        year, month, day = calendar.next_day(year, month, day, step)

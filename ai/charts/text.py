@@ -28,14 +28,16 @@ from bidi.algorithm import get_display  # the pure-Python UBA: unlike bidi.get_d
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 
+from ai.text.persian import LRM
+
 NATIVE_SHAPING: Final[bool] = hasattr(FT2Font, "_layout")
 """True when matplotlib shapes complex scripts itself (libraqm layout, matplotlib ≥ 3.11)."""
 
 RLM: Final = "\u200f"
-LRM: Final = "\u200e"
 FONT_FILES: Final = {False: "Vazirmatn-Regular.ttf", True: "Vazirmatn-Bold.ttf"}
 
 _MARKS = re.compile("[\u200e\u200f]")
+_MARKED_SIGN = re.compile(LRM + "([+\u2212])")
 # A Latin word or code (V2Ray, REP-00042, vless://…) inside a right-to-left line.
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9_.:/@+\-]*[A-Za-z0-9]|[A-Za-z]")
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
@@ -73,6 +75,8 @@ def shape(text: str, *, rtl: bool) -> str:
         # A mark after a Latin run stops it capturing the numbers that follow: «V2Ray — ۴» keeps its order.
         lines = [_LATIN_RUN.sub(lambda m: m.group(0) + RLM, line) for line in lines]
     if NATIVE_SHAPING:
+        if rtl:  # libraqm puts a sign after its LRM on the digits' right; the sign before it, on their left
+            lines = [_MARKED_SIGN.sub(r"\1" + LRM, line) for line in lines]
         mark = RLM if rtl else LRM
         return "\n".join(mark + line if line else line for line in lines)
     if not has_arabic_script(text):
@@ -82,17 +86,6 @@ def shape(text: str, *, rtl: bool) -> str:
     return "\n".join(
         _MARKS.sub("", str(get_display(_reshaper.reshape(line), base_dir=direction))) for line in lines
     )
-
-
-def signed(value: float, *, persian_digits: bool, decimals: int = 2) -> str:
-    """``−۰٫۴۲`` / ``+0.15``: a true minus sign, the locale's digits and decimal separator.
-
-    In a right-to-left line a leading LRM keeps the sign on the left of the digits, as on the axis.
-    """
-    text = f"{value:+.{decimals}f}".replace("-", "\u2212")
-    if not persian_digits:
-        return text
-    return LRM + text.translate(_PERSIAN_NUMBER)
 
 
 _PERSIAN_NUMBER = str.maketrans({**{str(i): d for i, d in enumerate("۰۱۲۳۴۵۶۷۸۹")}, ".": "٫"})

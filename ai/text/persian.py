@@ -73,6 +73,22 @@ def to_persian_digits(text: str) -> str:
     return text.translate(_TO_PERSIAN_DIGITS)
 
 
+LRM = "\u200e"
+_PERSIAN_DECIMAL = str.maketrans({".": "٫"})
+
+
+def signed_number(value: float, *, persian_digits: bool, decimals: int = 2) -> str:
+    """``−۰٫۴۲`` / ``+0.15``: a true minus sign, the locale's digits and decimal separator. Everywhere a
+    signed score is shown (captions, messages, chart axes) it is this text, so they all agree.
+
+    In Persian a leading LRM keeps the sign on the left of the digits inside right-to-left text, as
+    Telegram and every full Unicode bidi implementation lay it out."""
+    text = f"{value:+.{decimals}f}".replace("-", "\u2212")
+    if not persian_digits:
+        return text
+    return LRM + to_persian_digits(text).translate(_PERSIAN_DECIMAL)
+
+
 def normalize(text: str) -> str:
     """Canonical stored form of Persian (or mixed) text."""
     if not text:

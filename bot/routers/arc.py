@@ -14,7 +14,6 @@ from aiogram.enums import ChatAction
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from ai.charts import ArcChart, ArcChartLabels, ChartMarker, ChartPoint, render_arc_png
-from ai.charts.text import signed
 from ai.text.calendar import format_date
 from bot import keyboards
 from bot.callbacks import RepAction
@@ -99,7 +98,7 @@ def chart_labels(view: ArcView, texts: Texts, summary: Sequence[str]) -> ArcChar
 
 
 def _score(value: float, texts: Texts) -> str:
-    return signed(value, persian_digits=texts.locale == "fa")
+    return texts.signed(value)
 
 
 def summary_lines(arc: ArcDTO, texts: Texts) -> list[str]:

@@ -239,7 +239,7 @@ async def ask_reason_or_template(
     else:
         text = texts.t("nudge.ask_template", id=campaign.id, template=esc(campaign.template))
     if isinstance(callback.message, Message):
-        await callback.message.answer(text)
+        await callback.message.answer(text, reply_markup=keyboards.cancel_only(texts))
     await callback.answer()
 
 

@@ -47,12 +47,23 @@ def buttons(texts: Texts, suggestion_id: int) -> list[InlineKeyboardButton]:
     ]
 
 
+def _pair(sid: int, chosen: str) -> tuple[str, str]:
+    other = "down" if chosen == "up" else "up"
+    return Feedback(action=chosen, sid=sid).pack(), Feedback(action=other, sid=sid).pack()
+
+
+def _labels(texts: Texts, chosen: str) -> tuple[str, str]:
+    up, down = texts.t("btn.fb_up"), texts.t("btn.fb_down")
+    return (up, down) if chosen == "up" else (down, up)
+
+
 @router.callback_query(Feedback.filter(F.action == "up"))
 async def up(
     callback: CallbackQuery, callback_data: Feedback, uow: UnitOfWork, identity: Identity, texts: Texts
 ) -> None:
     assert identity.agent is not None
     await feedback.vote(uow, callback_data.sid, identity.agent.id, feedback.UP)
+    await keyboards.show_vote(callback, *_pair(callback_data.sid, "up"), _labels(texts, "up"))
     await callback.answer(texts.t("fb.thanks"))
 
 
@@ -68,6 +79,7 @@ async def down(
 ) -> None:
     assert identity.agent is not None
     await feedback.vote(uow, callback_data.sid, identity.agent.id, feedback.DOWN)
+    await keyboards.show_vote(callback, *_pair(callback_data.sid, "down"), _labels(texts, "down"))
     await state.set_state(FeedbackStates.reason)
     await state.set_data({SID: callback_data.sid})
     options = [(reason.value, texts.t(f"fb.reason.{reason.value}")) for reason in FeedbackReason]

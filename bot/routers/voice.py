@@ -164,6 +164,14 @@ async def rate(
     except DomainError:
         await callback.answer(texts.t("voice.not_ready"), show_alert=True)
         return
+    other = "down" if callback_data.action == "up" else "up"
+    chosen_label, other_label = texts.t(f"btn.voice_{callback_data.action}"), texts.t(f"btn.voice_{other}")
+    await keyboards.show_vote(
+        callback,
+        callback_data.pack(),
+        VoiceAction(action=other, note_id=callback_data.note_id).pack(),
+        (chosen_label, other_label),
+    )
     await callback.answer(texts.t("voice.rated"))
 
 

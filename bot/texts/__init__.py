@@ -1,19 +1,28 @@
 """The text catalog: every user-facing string, in Persian (default) and English.
 
 ``Texts(locale).t(key, **params)`` formats a string; in Persian, numbers in params are shown with
-Persian digits. User content is HTML-escaped by the caller (see :func:`bot.render.esc`), never here,
-because catalog strings themselves carry HTML markup.
+Persian digits. Quantities get thousands separators (۱٬۵۰۰٬۰۰۰); identifiers — a param named ``id``,
+``revision`` or ending in ``_id`` — never do (ticket #8193, not #8,193). User content is HTML-escaped by
+the caller (see :func:`bot.render.esc`), never here, because catalog strings themselves carry HTML
+markup.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ai.text.persian import to_persian_digits
+from ai.text.persian import signed_number, to_persian_digits
 from bot.texts.en import EN
 from bot.texts.fa import FA
 
 CATALOGS: dict[str, dict[str, str]] = {"fa": FA, "en": EN}
+IDENTIFIER_PARAMS = frozenset({"id", "revision"})
+
+
+def _is_identifier(name: str) -> bool:
+    return name in IDENTIFIER_PARAMS or name.endswith("_id")
+
+
 DEFAULT_LOCALE = "fa"
 
 
@@ -24,7 +33,16 @@ class Texts:
 
     def t(self, key: str, **params: object) -> str:
         template = self._catalog.get(key) or FA[key]
-        return template.format(**{name: self.value(value) for name, value in params.items()})
+        return template.format(**{name: self._shown(name, value) for name, value in params.items()})
+
+    def _shown(self, name: str, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool) and _is_identifier(name):
+            return self.ident(value)
+        return self.value(value)
+
+    def ident(self, value: int) -> str:
+        """An identifier in the locale's digits, never grouped."""
+        return self.digits(str(value))
 
     def value(self, value: object) -> object:
         """Numbers rendered for the locale: Persian digits and separators in fa."""
@@ -40,6 +58,10 @@ class Texts:
 
     def digits(self, text: str) -> str:
         return to_persian_digits(text) if self.locale == "fa" else text
+
+    def signed(self, value: float, decimals: int = 2) -> str:
+        """A signed score or change, written the one way captions, messages and charts write it."""
+        return signed_number(value, persian_digits=self.locale == "fa", decimals=decimals)
 
     def decimal(self, text: str) -> str:
         """A formatted decimal number: Persian digits and the Persian decimal separator in fa."""

@@ -98,6 +98,8 @@ async def set_nudge_opt_out(uow: UnitOfWork, rep_id: int, opted_out: bool, actor
     if rep is None:
         raise NotFound(f"representative {rep_id} not found", rep_id=rep_id)
     before = rep.nudges_opt_out_at
+    if opted_out == (before is not None):  # a second /stop keeps the first opt-out time
+        return RepresentativeDTO.model_validate(rep)
     rep.nudges_opt_out_at = dt.datetime.now(dt.UTC) if opted_out else None
     await uow.session.flush()
     audit.record(

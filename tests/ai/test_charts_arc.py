@@ -13,9 +13,10 @@ from matplotlib.font_manager import get_font
 
 from ai.charts import ArcChart, ArcChartLabels, ChartMarker, ChartPoint, render_arc_png
 from ai.charts import text as chart_text
-from ai.charts.arc import jalali_ticks
-from ai.charts.text import LRM, NATIVE_SHAPING, RLM, font_path, shape, signed
+from ai.charts.arc import LINE_GAP, _with_gaps, month_ticks
+from ai.charts.text import NATIVE_SHAPING, RLM, font_path, shape
 from ai.text.calendar import to_tehran
+from ai.text.persian import LRM, signed_number
 
 T0 = dt.datetime(2024, 9, 1, 8, tzinfo=dt.UTC)
 LABELS = ArcChartLabels(
@@ -129,31 +130,56 @@ def test_native_path_only_marks_the_direction(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_signed_numbers() -> None:
-    assert signed(-0.4213, persian_digits=True) == f"{LRM}−۰٫۴۲"
-    assert signed(0.15, persian_digits=False) == "+0.15"
-    assert signed(1, persian_digits=False, decimals=0) == "+1"
+    assert signed_number(-0.4213, persian_digits=True) == f"{LRM}−۰٫۴۲"
+    assert signed_number(0.15, persian_digits=False) == "+0.15"
+    assert signed_number(1, persian_digits=False, decimals=0) == "+1"
 
 
 def test_jalali_month_ticks_show_the_year_where_it_changes() -> None:
     start = dt.datetime(2024, 9, 1, tzinfo=dt.UTC)  # 11 Shahrivar 1403
-    ticks = jalali_ticks(start, start + dt.timedelta(days=240), "fa")
+    ticks = month_ticks(start, start + dt.timedelta(days=240), "fa")
     labels = [label for _, label in ticks]
     assert labels[0] == "مهر\n۱۴۰۳"
     assert "فروردین\n۱۴۰۴" in labels
     assert "آبان" in labels
     assert all(to_tehran(at).time() == dt.time(0, 0) for at, _ in ticks)  # month starts at Tehran midnight
     assert 2 <= len(ticks) <= 8
-    english = [label for _, label in jalali_ticks(start, start + dt.timedelta(days=240), "en")]
-    assert english[0] == "Mehr\n1403"
+    # English readers get Gregorian months.
+    english = month_ticks(start, start + dt.timedelta(days=240), "en")
+    assert english[0][1] == "Oct\n2024"
+    assert all(to_tehran(at).day == 1 and to_tehran(at).time() == dt.time(0, 0) for at, _ in english)
+
+
+def test_the_latest_month_is_always_ticked() -> None:
+    """The current month was missing at the right edge when only every other month was ticked."""
+    start = dt.datetime(2024, 12, 10, tzinfo=dt.UTC)
+    end = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)  # 16 Azar 1405
+    for locale, latest in (("fa", "آذر"), ("en", "Dec")):
+        ticks = month_ticks(start, end, locale)
+        assert len(ticks) <= 8
+        assert ticks[-1][1].startswith(latest), ticks
+
+
+def test_the_smoothed_line_breaks_over_a_month_of_silence() -> None:
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    points = [
+        ChartPoint(t0, 0.5, 0.5),
+        ChartPoint(t0 + dt.timedelta(days=3), 0.4, 0.45),
+        ChartPoint(t0 + LINE_GAP + dt.timedelta(days=10), -0.6, -0.5),
+    ]
+    xs, ys = _with_gaps(points)
+    assert len(xs) == 4
+    assert math.isnan(xs[2])
+    assert math.isnan(ys[2])
 
 
 def test_short_spans_get_day_ticks_and_long_ones_stay_sparse() -> None:
     start = dt.datetime(2025, 3, 15, tzinfo=dt.UTC)
-    days = jalali_ticks(start, start + dt.timedelta(days=10), "fa")
+    days = month_ticks(start, start + dt.timedelta(days=10), "fa")
     assert 5 <= len(days) <= 8
     assert days[0][1].endswith("اسفند") or days[0][1].endswith("فروردین")
     assert all(to_tehran(at).time() == dt.time(0, 0) for at, _ in days)
-    years = jalali_ticks(start, start + dt.timedelta(days=3 * 365), "fa")
+    years = month_ticks(start, start + dt.timedelta(days=3 * 365), "fa")
     assert len(years) <= 8
 
 
@@ -163,3 +189,12 @@ def test_the_font_ships_with_its_license() -> None:
     assert fonts.joinpath("Vazirmatn-Bold.ttf").is_file()
     assert "SIL Open Font License" in fonts.joinpath("OFL.txt").read_text(encoding="utf-8")
     assert font_path().name == "Vazirmatn-Regular.ttf"
+
+
+@pytest.mark.skipif(not NATIVE_SHAPING, reason="libraqm lays the text out only in matplotlib ≥ 3.11")
+def test_a_signed_number_in_a_persian_line_keeps_its_sign_on_the_left_as_on_the_axis() -> None:
+    """The caption's «(۰٫۴۵+)» disagreed with the axis's «+۰٫۵»: libraqm puts a sign that follows an
+    LRM on the digits' right, so the chart moves the sign before the mark."""
+    line = f"حال فعلی: منفی ({signed_number(-0.45, persian_digits=True)})"
+    shaped = shape(line, rtl=True)
+    assert f"(−{LRM}۰٫۴۵)" in shaped

@@ -276,3 +276,18 @@ async def test_card_and_approval_notice_name_the_same_sending_window(
     assert start in notice
     assert finish.split(" (")[0] in notice
     assert window in harness.emulator.message(sup.id, card.message_id).text  # type: ignore[union-attr]
+
+
+async def test_the_template_and_reason_steps_can_be_cancelled(harness: BotHarness, db: UnitOfWork) -> None:
+    """The edit-template step had no cancel button."""
+    campaign, _ = await _campaign(db, 2)
+    _, sup = await _supervisor(harness, db)
+    card = await _open_card(harness, sup, campaign)
+    for action in ("edit", "no"):
+        await harness.press(sup, card, _data(campaign, action))
+        prompt = harness.last(sup)
+        cancel = harness.button(prompt, "انصراف")
+        assert sent_texts(await harness.press(sup, prompt, cancel)) == [FA["cancelled"]]
+        # What comes next is no template and no rejection reason.
+        assert sent_texts(await harness.text(sup, "سلام {name} عزیز")) == [FA["error.unknown_command"]]
+    assert await _status(db, campaign.id) == "pending_approval"

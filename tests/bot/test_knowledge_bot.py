@@ -102,6 +102,11 @@ async def test_ask_answers_with_citations_sources_and_feedback(harness: BotHarne
         vote = await db.session.scalar(select(AIFeedback).where(AIFeedback.suggestion_id == row["id"]))
         assert vote is not None
         assert (vote.rating, vote.agent_id) == (1, agent_id)
+    # The vote shows on the button; pressing it again visibly changes nothing and edits nothing.
+    labels = [b["text"] for r in harness.last(user).inline_keyboard for b in r]
+    assert labels == ["✅ 👍", "👎"]
+    again = await harness.press(user, harness.last(user), Feedback(action="up", sid=row["id"]).pack())
+    assert [c.method for c in again] == ["answerCallbackQuery"]
 
 
 @pytest.mark.usefixtures("kb")

@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.render import split_message
+from bot.texts import Texts
 from bot.texts.fa import FA
 from crm.db import UnitOfWork
-from crm.models import Interaction
+from crm.models import Interaction, Representative
 from tests.bot.harness import BotHarness
 from tests.factories import make_agent, make_rep
 
@@ -68,3 +69,29 @@ def test_a_hard_split_never_cuts_an_html_entity_or_tag() -> None:
     assert all(part.endswith(";") and part.startswith("&") for part in parts)
     tagged = "x" * 4094 + "<b>bold</b>"
     assert split_message(tagged, limit=4096)[0] == "x" * 4094
+
+
+async def test_a_second_stop_keeps_the_first_opt_out_time(harness: BotHarness, db: UnitOfWork) -> None:
+    async with db:
+        rep = await make_rep(db, telegram_user_id=7_610_003)
+    rep_user = harness.emulator.user(7_610_003, "Rep")
+    await harness.text(rep_user, "/stop")
+    first = await _opted_out_at(db, rep.id)
+    await harness.text(rep_user, "/stop")
+    assert first is not None
+    assert await _opted_out_at(db, rep.id) == first
+
+
+async def _opted_out_at(db: UnitOfWork, rep_id: int) -> object:
+    async with db:
+        return await db.session.scalar(
+            select(Representative.nudges_opt_out_at).where(Representative.id == rep_id)
+        )
+
+
+def test_identifiers_are_never_grouped_quantities_are() -> None:
+    """«۸٬۱۹۳#»: ids were printed with a thousands separator."""
+    fa, en = Texts("fa"), Texts("en")
+    assert "#۸۱۹۳" in fa.t("ticket.created", id=8193, due="—")
+    assert "#8193" in en.t("ticket.created", id=8193, due="—")
+    assert "۱٬۵۰۰٬۰۰۰" in fa.t("card.last_payment", amount=1_500_000, when="—")
