@@ -21,7 +21,6 @@ import logging
 from pathlib import Path
 
 from pydantic import SecretStr
-from rich.console import Console
 from rich.text import Text
 from sqlalchemy import select
 
@@ -32,6 +31,7 @@ from chronos.emulators import TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
 from chronos.runtime import Runtime
 from chronos.scheduler import LockLost, run_scheduler
+from chronos.terminal import TerminalConsole
 from crm.db import UnitOfWork
 from crm.enums import AgentRole
 from crm.models import CrtAgent, Representative
@@ -151,7 +151,7 @@ async def offline_scheduler(runtime: Runtime, emulator: TelegramEmulator, stop: 
 
 
 async def run_console(runtime: Runtime, role: str = "agent") -> None:
-    out = Console()
+    out = TerminalConsole()
     data_dir = runtime.settings.resolved_data_dir
     log_path = data_dir / "logs" / "console.log"
     _log_to_file(log_path)

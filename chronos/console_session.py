@@ -6,7 +6,8 @@ representative or a reply forwarded to an agent is never lost. Inline buttons ar
 message (``[3.1]``); ``#3.1`` presses button 1 of message 3 (as the person the message is for), ``#1``
 button 1 of your own last message with buttons. Photos and documents are saved under the media
 directory and their path printed. Bot text and names are printed as plain Rich ``Text``, never parsed
-as markup, and Persian is shaped for the terminal by :func:`chronos.terminal.rtl`.
+as markup, and Persian is shaped for the terminal by :mod:`chronos.terminal`: a message is wrapped
+first and each drawn line reordered after, so a long Persian message reads from its first line down.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rich.text import Text
 
 from chronos.emulators import RecordedCall, StoredMessage, TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
-from chronos.terminal import rtl
+from chronos.terminal import has_arabic_script, rtl, shape, shaping
 
 ROLES = ("agent", "supervisor", "admin", "representative")
 HELP = (
@@ -113,7 +114,7 @@ class ConsoleSession:
             if not call.ok:
                 self._refused(call, "the answer to a button press")
             elif call.params.get("text"):
-                self.out.print(Text(f"⚠ {rtl(str(call.params['text']))}", style="yellow"))
+                self.out.print(self._shaped(Text(f"⚠ {call.params['text']}", style="yellow")))
             return
         if call.method not in _MESSAGE_METHODS:
             return
@@ -137,11 +138,20 @@ class ConsoleSession:
             line.append(f"[{call.method.removeprefix('send').lower()}: {saved}] ", style="green")
         if call.method == "editMessageReplyMarkup":
             line.append("(buttons changed)" if stored.inline_keyboard else "(buttons removed)", style="dim")
+        elif stored.text and has_arabic_script(stored.text):
+            # A paragraph of its own, wrapped first and then put into visual order line by line.
+            line.rstrip()
+            self.out.print(line)
+            line = self._shaped(Text(stored.text, style="cyan"))
         elif stored.text:
-            line.append(rtl(stored.text), style="cyan")
+            line.append(stored.text, style="cyan")
         line.rstrip()
         self.out.print(line)
         self._print_buttons(number, stored)
+
+    def _shaped(self, text: Text) -> Text:
+        """Persian for this terminal, when shaping is on (:mod:`chronos.terminal`)."""
+        return shape(text) if shaping(self.out.file) else text
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; returns False to quit."""

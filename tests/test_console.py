@@ -141,15 +141,15 @@ async def test_bot_text_that_looks_like_rich_markup_is_printed_as_written(consol
     shown = await console.type("markup")
 
     assert "🤖 #1 [bold]Important[/bold] at 9 [red]" in shown
-    assert f"🤖 #2 {rtl('[bold]مهم[/bold] ساعت ۹')}" in shown
+    assert f"🤖 #2\n{rtl('[bold]مهم[/bold] ساعت ۹')}" in shown  # a Persian message is its own paragraph
 
 
 async def test_a_message_for_someone_else_is_shown_with_whom_it_is_for(console: Console_) -> None:
     shown = await console.type("nudge")
 
-    assert f"→ to Reza [bold]Karimi[/bold] (representative) #1 {rtl('سلام رضا، حالتان چطور است؟')}" in shown
+    assert f"→ to Reza [bold]Karimi[/bold] (representative) #1\n{rtl('سلام رضا، حالتان چطور است؟')}" in shown
     assert "[1.1] btn rep_ok" in shown
-    assert f"🤖 #2 {rtl('ارسال شد')}" in shown
+    assert f"🤖 #2\n{rtl('ارسال شد')}" in shown
 
 
 async def test_buttons_of_an_older_message_can_be_pressed_by_number(console: Console_) -> None:
@@ -193,7 +193,7 @@ async def test_photos_and_documents_are_saved_and_their_path_printed(console: Co
     document = console.media / f"{AGENT.telegram_id}-3-گزارش_ماه.pdf"
     assert photo.read_bytes() == CHART
     assert document.read_bytes() == b"%PDF-1.4"
-    assert f"#1 [photo: {photo}] {rtl('قوس احساسی')}" in shown
+    assert f"#1 [photo: {photo}]\n{rtl('قوس احساسی')}" in shown
     assert f"#2 [document: {document}]" in shown
     assert sorted(p.name for p in console.media.iterdir()) == sorted([photo.name, document.name])
 
@@ -210,7 +210,7 @@ async def test_after_switching_role_messages_for_the_old_role_are_labelled(conso
 
     shown = await console.type("ping agent")
 
-    assert f"→ to {AGENT.label} #1 {rtl('پیام برای کارشناس')}" in shown
+    assert f"→ to {AGENT.label} #1\n{rtl('پیام برای کارشناس')}" in shown
     assert console.emulator.history(SUPERVISOR.telegram_id)[0].text == "ping agent"
 
 
