@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from chronos.emulators import RecordedCall, StoredMessage, TelegramEmulator
@@ -142,16 +142,19 @@ class ConsoleSession:
             # A paragraph of its own, wrapped first and then put into visual order line by line.
             line.rstrip()
             self.out.print(line)
-            line = self._shaped(Text(stored.text, style="cyan"))
+            self.out.print(self._shaped(Text(stored.text.rstrip(), style="cyan")))
+            self._print_buttons(number, stored)
+            return
         elif stored.text:
             line.append(stored.text, style="cyan")
         line.rstrip()
         self.out.print(line)
         self._print_buttons(number, stored)
 
-    def _shaped(self, text: Text) -> Text:
-        """Persian for this terminal, when shaping is on (:mod:`chronos.terminal`)."""
-        return shape(text) if shaping(self.out.file) else text
+    def _shaped(self, text: Text) -> RenderableType:
+        """Persian for this terminal, when shaping is on (:mod:`chronos.terminal`). In a group, so that
+        Rich draws it as given instead of joining it into a plain ``Text`` that is never reordered."""
+        return Group(shape(text)) if shaping(self.out.file) else text
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; returns False to quit."""

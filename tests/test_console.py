@@ -22,6 +22,7 @@ from aiogram.types import (
 from rich.console import Console
 
 from bot.sender import build_bot
+from chronos import terminal
 from chronos.console_session import ConsoleSession, Person
 from chronos.emulators import TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
@@ -38,6 +39,9 @@ def keyboard(*data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=f"btn {d}", callback_data=d) for d in data]]
     )
+
+
+LONG_PERSIAN = " ".join(f"واژه{n}" for n in range(1, 80))
 
 
 def bot_router(pressed: list[tuple[int, str]]) -> Router:
@@ -66,6 +70,10 @@ def bot_router(pressed: list[tuple[int, str]]) -> Router:
     async def files(message: Message) -> None:
         await message.answer_photo(BufferedInputFile(CHART, "arc.png"), caption="قوس احساسی")
         await message.answer_document(BufferedInputFile(b"%PDF-1.4", "../گزارش ماه.pdf"))
+
+    @router.message(F.text == "long")
+    async def long(message: Message) -> None:
+        await message.answer(LONG_PERSIAN)
 
     @router.message(F.text == "bad html")
     async def bad_html(message: Message) -> None:
@@ -224,3 +232,16 @@ async def test_you_can_become_the_person_a_message_is_for(console: Console_) -> 
     assert console.pressed == [(REP.telegram_id, "rep_ok")]
     assert "there is no message #9" in await console.type(":as #9")
     assert console.session.me == REP
+
+
+async def test_a_long_persian_message_reads_from_its_first_line_down(
+    console: Console_, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console reordered each message before Rich wrapped it, so wrapped Persian ran bottom-to-top."""
+    monkeypatch.setattr(terminal, "_mode", terminal.Bidi.ON)
+    shown = await console.type("long")
+    first_word, last_word = rtl("واژه1"), rtl("واژه79")  # each word in this terminal's visual form
+    lines = [line for line in shown.splitlines() if line.strip() and not line.startswith("🤖")]
+    assert len(lines) > 1  # wrapped
+    assert first_word in lines[0]  # the first word is on the first drawn line, not the last
+    assert last_word in lines[-1]
