@@ -134,8 +134,10 @@ async def test_admin_sees_ai_status(harness: BotHarness, db: UnitOfWork) -> None
     texts = sent_texts(
         await harness.text(harness.emulator.user(admin.telegram_user_id, "Admin"), "/aistatus")
     )
-    assert "offline" in texts[0]
-    assert "breaker" in texts[0]
+    # In the admin's language: it said «engine: offline» and «breaker» in the Persian UI.
+    assert "موتور: آفلاین" in texts[0]
+    assert "قطع‌کن مدار: بسته" in texts[0]
+    assert "offline" not in texts[0]
     plain = sent_texts(
         await harness.text(harness.emulator.user(agent.telegram_user_id, "Agent"), "/aistatus")
     )
