@@ -19,7 +19,8 @@ CATALOGS: dict[str, dict[str, str]] = {"fa": FA, "en": EN}
 IDENTIFIER_PARAMS = frozenset({"id", "revision"})
 
 
-def _is_identifier(name: str) -> bool:
+def is_identifier(name: str) -> bool:
+    """A param that names a record (shown ungrouped) rather than a quantity."""
     return name in IDENTIFIER_PARAMS or name.endswith("_id")
 
 
@@ -36,7 +37,7 @@ class Texts:
         return template.format(**{name: self._shown(name, value) for name, value in params.items()})
 
     def _shown(self, name: str, value: object) -> object:
-        if isinstance(value, int) and not isinstance(value, bool) and _is_identifier(name):
+        if isinstance(value, int) and not isinstance(value, bool) and is_identifier(name):
             return self.ident(value)
         return self.value(value)
 

@@ -13,7 +13,7 @@ import string
 import pytest
 
 from bot.render import esc
-from bot.texts import CATALOGS, Texts
+from bot.texts import CATALOGS, Texts, is_identifier
 from chronos.emulators.telegram_models import ApiError
 from chronos.emulators.telegram_text import render
 
@@ -48,8 +48,11 @@ def refused_or_garbled(locale: str, sample: str) -> dict[str, str]:
         except ApiError as exc:
             problems[key] = exc.description
             continue
-        shown = texts.num(value) if isinstance(value, int) else html.unescape(str(value))
-        if fields and shown not in plain:  # the value reaches the reader as written
+        if isinstance(value, int):  # identifiers ungrouped (#1234567), quantities grouped (۱٬۲۳۴٬۵۶۷)
+            shown = {texts.ident(value) if is_identifier(field) else texts.num(value) for field in fields}
+        else:
+            shown = {html.unescape(str(value))}
+        if fields and not all(each in plain for each in shown):  # the value reaches the reader as written
             problems[key] = f"value not shown as written: {plain!r}"
     return problems
 
