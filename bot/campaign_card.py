@@ -83,13 +83,14 @@ def render_card(card: CampaignCard, texts: Texts) -> str:
         for reason, count in card.excluded.items()
         if count
     )
-    samples = "\n".join(
+    shown = "\n".join(
         texts.t(
-            "nudge.sample",
-            name=esc(s.full_name),
-            body=esc(s.body if len(s.body) <= SAMPLE_CHARS else s.body[: SAMPLE_CHARS - 1] + "…"),
+            "nudge.text",
+            count=t.count,
+            names=esc("، ".join(t.example_names) if texts.locale == "fa" else ", ".join(t.example_names)),
+            body=esc(t.text if len(t.text) <= SAMPLE_CHARS else t.text[: SAMPLE_CHARS - 1] + "…"),
         )
-        for s in card.samples
+        for t in card.texts
     )
     return texts.t(
         "nudge.card",
@@ -103,9 +104,10 @@ def render_card(card: CampaignCard, texts: Texts) -> str:
         matched=int(c.audience_stats.get("matched", card.audience)),
         excluded=excluded or texts.t("nudge.excluded_none"),
         schedule=schedule(card, texts),
-        first=card.sample_offset + 1 if card.samples else 0,
-        last=card.sample_offset + len(card.samples),
-        samples=samples,
+        first=card.text_offset + 1 if card.texts else 0,
+        last=card.text_offset + len(card.texts),
+        distinct=card.distinct_total,
+        texts=shown,
     )
 
 
@@ -118,7 +120,7 @@ def card_keyboard(card: CampaignCard, texts: Texts) -> InlineKeyboardMarkup | No
         data = CampaignAction(action=action, campaign_id=c.id, revision=c.revision, offset=offset)
         return InlineKeyboardButton(text=texts.t(label), callback_data=data.pack())
 
-    next_offset = card.sample_offset + len(card.samples)
+    next_offset = card.text_offset + len(card.texts)
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [button("btn.nudge_approve", "ok"), button("btn.nudge_reject", "no")],

@@ -120,10 +120,3 @@ def with_opt_out(text: str) -> str:
 
 def ends_with_opt_out(text: str) -> bool:
     return normalize(text).endswith(OPT_OUT_LINE)
-
-
-def shareable_topic(topic: str | None) -> str | None:
-    """A recent topic may personalise a nudge (and reach the LLM prompt) only if it names no emotion,
-    archetype or pressure: summaries are free text («از قطعی خیلی ناراحت بود»), and profiling must not
-    reach a representative."""
-    return topic if topic and not violations(topic) else None

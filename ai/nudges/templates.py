@@ -5,7 +5,7 @@ A template is plain text with placeholders and optional blocks::
     سلام {name} عزیز،[[ درباره «{topic}» اگر سؤالی مانده بپرسید.]][[ شاید این به کارتان بیاید: {kb_title}]]
 
 * ``{name}`` the representative's name (always available);
-* ``{topic}`` a recent topic (the latest ticket subject or interaction summary), when there is one;
+* ``{topic}`` a topic from the reviewed vocabulary (:mod:`ai.nudges.topics`), when there is one;
 * ``{kb_title}`` a knowledge-hub item relevant to that topic, when the hub is wired and finds one.
 
 A block ``[[ … ]]`` is kept only when every placeholder inside it has a value, so one template reads

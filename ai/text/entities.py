@@ -61,6 +61,7 @@ def mentions(text: str) -> frozenset[str]:
 
 
 def kind_of(key: str) -> Kind:
+    """The entity's kind; ``StopIteration`` for a key not in :data:`ENTITIES`."""
     return next(e.kind for e in ENTITIES if e.key == key)
 
 

@@ -85,8 +85,9 @@ def show(
             format_date(card.estimated_finish_at, "en", with_time=True),
         )
         console.print(f"sending: {start} → about {end} (Tehran)")
-    for sample in card.samples:
-        console.print(f"— {sample.full_name}:\n{sample.body}")
+    console.print(f"{card.distinct_total} different text(s); {{name}} is each representative's name:")
+    for shown in card.texts:
+        console.print(f"— to {shown.count} (e.g. {', '.join(shown.example_names)}):\n{shown.text}")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol
 from pydantic import Field
 
 from ai.nudges.send_window import SendWindow
+from ai.nudges.topics import topic_text
 from crm.enums import CampaignStatus, NudgeMessageStatus, RepStatus
 from crm.schemas.types import DTO, PersianText, UtcDatetime
 
@@ -66,8 +67,13 @@ class AudienceMember(DTO):
     chat_id: int
     score: int
     reasons: list[ScoreReason]
-    topic: str | None
+    topic_key: str | None
+    """A key of the reviewed topic vocabulary (ai.nudges.topics), never CRM text."""
     best_hour: int | None
+
+    @property
+    def topic(self) -> str | None:
+        return topic_text(self.topic_key)
 
 
 class AudiencePreview(DTO):
@@ -105,11 +111,12 @@ class CampaignDTO(DTO):
     created_at: dt.datetime
 
 
-class SampleMessage(DTO):
-    representative_id: int
-    full_name: str
-    body: str
-    not_before: dt.datetime
+class DistinctText(DTO):
+    """One text the campaign sends, to ``count`` representatives (their name shown as «{name}»)."""
+
+    text: str
+    count: int
+    example_names: list[str]
 
 
 class SendDay(DTO):
@@ -127,8 +134,10 @@ class CampaignCard(DTO):
     campaign: CampaignDTO
     audience: int
     excluded: dict[str, int]
-    samples: list[SampleMessage]
-    sample_offset: int
+    texts: list[DistinctText]
+    """This page of the campaign's distinct texts."""
+    distinct_total: int
+    text_offset: int
     first_send_at: dt.datetime | None
     estimated_finish_at: dt.datetime | None
     spread: list[SendDay]

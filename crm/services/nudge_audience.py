@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 
 from ai.nudges.engagement import EngagementScore, EngagementSignals, score
-from ai.nudges.guardrails import shareable_topic
+from ai.nudges.topics import topic_key
 from crm.db import UnitOfWork
 from crm.schemas.nudges import (
     EXCLUSION_REASONS,
@@ -82,17 +82,13 @@ _RECENTLY_NUDGED = text(
     "SELECT DISTINCT representative_id FROM nudge_message "
     "WHERE representative_id = ANY(CAST(:ids AS bigint[])) AND status = 'sent' AND sent_at >= :since"
 )
+# The latest ticket's structured fields, from which ai.nudges.topics derives a vocabulary topic; no CRM
+# text itself ever reaches a nudge. ix_ticket_representative_id_status (representative prefix).
 _TOPICS = text(
     """
-    SELECT DISTINCT ON (representative_id) representative_id, topic FROM (
-        SELECT representative_id, subject AS topic, opened_at AS at FROM ticket
-        WHERE representative_id = ANY(CAST(:ids AS bigint[])) AND opened_at >= :since
-        UNION ALL
-        SELECT representative_id, summary, occurred_at FROM interaction
-        WHERE representative_id = ANY(CAST(:ids AS bigint[])) AND occurred_at >= :since
-          AND channel <> 'voice_note'
-          AND summary IS NOT NULL AND length(summary) BETWEEN 3 AND 80
-    ) AS recent ORDER BY representative_id, at DESC
+    SELECT DISTINCT ON (representative_id) representative_id, category, subject FROM ticket
+    WHERE representative_id = ANY(CAST(:ids AS bigint[])) AND opened_at >= :since
+    ORDER BY representative_id, opened_at DESC
     """
 )
 _BEST_HOURS = text(
@@ -231,7 +227,7 @@ async def preview(
             chat_id=row.telegram_user_id,
             score=scores[row.id].score,
             reasons=_reasons(scores[row.id]),
-            topic=shareable_topic(topics[row.id][0]) if row.id in topics else None,
+            topic_key=topic_key(*topics[row.id]) if row.id in topics else None,
             best_hour=int(hours[row.id][0]) if row.id in hours else None,
         )
         for row in eligible

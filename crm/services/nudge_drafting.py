@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from ai.llm import LLMGateway
 from ai.nudges.drafting import Draft, KnowledgeLookup, NudgeDrafter, Recipient
-from ai.nudges.guardrails import shareable_topic
 from ai.nudges.templates import NudgeTemplate
+from ai.nudges.topics import topic_text
 from crm.db import UnitOfWork
 from crm.enums import NudgeMessageStatus
 from crm.models import NudgeMessage, Representative
@@ -56,17 +56,17 @@ async def _draft_all(drafter: NudgeDrafter, recipients: Sequence[Recipient]) -> 
     return [task.result() for task in tasks]
 
 
-def _draft_meta(draft: Draft, topic: str | None, revision: int) -> dict[str, object]:
+def _draft_meta(draft: Draft, topic_key: str | None, revision: int) -> dict[str, object]:
     """How a message was written (engine, prompt, fallback, what personalised it, for which campaign
-    revision), kept on its row."""
+    revision), kept on its row. The topic is a vocabulary key (ai.nudges.topics), never CRM text."""
     return {
         "revision": revision,
         "engine": draft.engine,
         "prompt_id": draft.prompt_id,
         "prompt_version": draft.prompt_version,
         "fallback_reason": draft.fallback_reason,
-        "topic": topic if draft.used_topic else None,
-        "topic_seen": topic,
+        "topic_key": topic_key,
+        "topic_used": draft.used_topic,
         "knowledge_id": draft.knowledge_id,
     }
 
@@ -96,7 +96,7 @@ async def insert_rows(
             "body": draft.text,
             "not_before": policy.window.place(start, member.best_hour, member.representative_id % 30),
             "meta": {
-                **_draft_meta(draft, member.topic, revision),
+                **_draft_meta(draft, member.topic_key, revision),
                 "best_hour": member.best_hour,
                 "score": member.score,
             },
@@ -147,9 +147,14 @@ class UnsentMessage:
     meta: dict[str, Any]
 
     @property
+    def topic_key(self) -> str | None:
+        key = self.meta.get("topic_key")
+        return key if isinstance(key, str) else None
+
+    @property
     def topic(self) -> str | None:
-        topic = self.meta.get("topic_seen")
-        return shareable_topic(topic) if isinstance(topic, str) else None
+        """The vocabulary phrase of its key; a row drafted before the vocabulary has none."""
+        return topic_text(self.topic_key)
 
     @property
     def revision(self) -> int | None:
@@ -181,7 +186,7 @@ async def rewrite_unsent(
         await uow.session.execute(
             update(NudgeMessage)
             .where(NudgeMessage.id == message.id, NudgeMessage.status == NudgeMessageStatus.PENDING.value)
-            .values(body=draft.text, meta={**message.meta, **_draft_meta(draft, message.topic, revision)})
+            .values(body=draft.text, meta={**message.meta, **_draft_meta(draft, message.topic_key, revision)})
         )
     return [draft.engine for draft in drafts]
 

@@ -1,4 +1,4 @@
-"""What screens show about campaigns: the approval card (with samples) and per-campaign results."""
+"""What screens show about campaigns: the approval card (every distinct text) and per-campaign results."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from ai.text.calendar import to_tehran
 from crm.db import UnitOfWork
 from crm.enums import CampaignStatus, NudgeMessageStatus
 from crm.models import Interaction, NudgeCampaign, NudgeMessage, Representative
-from crm.schemas.nudges import CampaignCard, CampaignDTO, CampaignStats, NudgePolicy, SampleMessage, SendDay
+from crm.schemas.nudges import CampaignCard, CampaignDTO, CampaignStats, DistinctText, NudgePolicy, SendDay
 from crm.services import nudge_drafting
 from crm.services.nudges import APPROVED_ALREADY, get
 
-SAMPLES = 3
+TEXTS_PER_PAGE = 3
+EXAMPLE_NAMES = 3
+NAME_MARK = "{name}"
 M = NudgeMessage
 SENT = NudgeMessageStatus.SENT.value
 
@@ -23,23 +25,20 @@ SENT = NudgeMessageStatus.SENT.value
 async def card(
     uow: UnitOfWork, campaign_id: int, policy: NudgePolicy, *, offset: int = 0, now: dt.datetime | None = None
 ) -> CampaignCard:
-    """The approval card: purpose, audience and exclusions, three samples from ``offset``, and when the
-    messages go (:func:`crm.services.nudge_drafting.send_time`, the rule approval applies)."""
+    """The approval card: purpose, audience and exclusions, every distinct text (three a page from
+    ``offset``), and when the messages go (:func:`crm.services.nudge_drafting.send_time`, the rule
+    approval applies)."""
     campaign = await get(uow, campaign_id)
-    audience = int(
-        await uow.session.scalar(select(func.count()).select_from(M).where(M.campaign_id == campaign_id)) or 0
-    )
-    offset = offset % audience if audience else 0
     rows = (
         await uow.session.execute(
-            select(M.representative_id, Representative.full_name, M.body, M.not_before)
+            select(Representative.full_name, M.body)
             .join(Representative, Representative.id == M.representative_id)
             .where(M.campaign_id == campaign_id)
             .order_by(M.id)
-            .offset(offset)
-            .limit(SAMPLES)
         )
     ).all()
+    texts = distinct_texts([(row.full_name, row.body) for row in rows])
+    offset = offset % len(texts) if texts else 0
     now = now or dt.datetime.now(dt.UTC)
     start = max(now, campaign.scheduled_for or now)
     approved = campaign.status in APPROVED_ALREADY
@@ -57,23 +56,29 @@ async def card(
     excluded = dict(campaign.audience_stats.get("excluded", {}))
     return CampaignCard(
         campaign=campaign,
-        audience=audience,
         excluded={reason: int(count) for reason, count in excluded.items()},
-        samples=[
-            SampleMessage(
-                representative_id=r.representative_id,
-                full_name=r.full_name,
-                body=r.body,
-                not_before=r.not_before,
-            )
-            for r in rows
-        ],
-        sample_offset=offset,
+        audience=len(rows),
+        texts=texts[offset : offset + TEXTS_PER_PAGE],
+        distinct_total=len(texts),
+        text_offset=offset,
         first_send_at=times[0] if times else None,
         estimated_finish_at=times[-1] if times else None,
         spread=spread(times),
         engines={str(name): int(count) for name, count in engines if name},
     )
+
+
+def distinct_texts(messages: Sequence[tuple[str, str]]) -> list[DistinctText]:
+    """Every different text the campaign sends, the representative's name shown as «{name}», most
+    common first: what the supervisor approves is all of it, not a sample."""
+    grouped: dict[str, list[str]] = {}
+    for full_name, body in messages:
+        grouped.setdefault(body.replace(full_name, NAME_MARK), []).append(full_name)
+    ordered = sorted(grouped.items(), key=lambda item: -len(item[1]))
+    return [
+        DistinctText(text=text, count=len(names), example_names=names[:EXAMPLE_NAMES])
+        for text, names in ordered
+    ]
 
 
 def spread(times: Sequence[dt.datetime]) -> list[SendDay]:

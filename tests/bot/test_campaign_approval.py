@@ -87,10 +87,11 @@ async def test_card_shows_purpose_audience_exclusions_samples_and_approval_is_id
     assert "پیگیری نمایندگان" in text
     assert "۵ نماینده" in text
     assert "بدون تلگرام ۱" in text  # exclusion reason and count
-    assert text.count("برای لغو پیام‌ها /stop را بفرستید") == 3  # three samples, each with the opt-out line
-    await harness.press(sup, card, _data(campaign, "more", 3))
-    assert "نماینده ۳" not in text
-    assert "(۴ تا ۵ از ۵)" in (harness.last(sup).text or "")
+    # Every distinct text is on the card (here one, to all five, the name shown as {name}), not samples.
+    assert "(۱ تا ۱ از ۱ متن متفاوت" in text
+    assert "برای ۵ نماینده" in text
+    assert "سلام {name} عزیز" in text
+    assert text.count("برای لغو پیام‌ها /stop را بفرستید") == 1
 
     calls = await harness.press(sup, harness.last(sup), _data(campaign, "ok"))
     assert alerts(calls)[0].startswith("✅ کارزار")

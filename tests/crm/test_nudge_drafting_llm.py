@@ -22,12 +22,12 @@ from bot.campaign_card import engines
 from bot.texts import Texts
 from chronos.emulators.llm import LLMEmulator, Reply
 from crm.db import UnitOfWork
-from crm.enums import Channel
+from crm.enums import TicketCategory
 from crm.models import NudgeMessage
-from crm.schemas.activity import InteractionCreate
+from crm.schemas.activity import TicketOpen
 from crm.schemas.nudges import CampaignCreate, NudgePolicy
 from crm.schemas.types import Actor
-from crm.services import interactions, nudge_results, nudges
+from crm.services import nudge_results, nudges, tickets
 from crm.services.nudge_drafting import drafter_factory
 from tests.ai.test_gateway_support import FAST_RETRIES, config_for
 from tests.ai.test_knowledge_support import DOCS, ingest, new_hub
@@ -74,16 +74,11 @@ class Drafted:
     meta: dict[str, Any]
 
 
-async def _note(uow: UnitOfWork, rep_id: int, summary: str, key: str) -> None:
-    await interactions.log(
+async def _ticket(uow: UnitOfWork, rep_id: int, category: TicketCategory, subject: str) -> None:
+    await tickets.open_ticket(
         uow,
-        InteractionCreate(
-            representative_id=rep_id,
-            channel=Channel.CALL,
-            occurred_at=NOW - dt.timedelta(days=1),
-            summary=summary,
-            source="test",
-            idempotency_key=key,
+        TicketOpen(
+            representative_id=rep_id, category=category, subject=subject, opened_at=NOW - dt.timedelta(days=1)
         ),
         Actor.cli(),
     )
@@ -106,9 +101,9 @@ async def test_llm_drafts_each_message_and_a_pushy_draft_falls_back_to_the_templ
     async with uow:
         calm = await make_rep(uow, name="سارا احمدی", telegram_user_id=6_300_001)
         pushy = await make_rep(uow, name=f"رضا {PUSHY}", telegram_user_id=6_300_002)
-        # Sara's latest note names a feeling (and is scored negative); Reza's names a plain topic.
-        await _note(uow, calm.id, "از قطعی دیروز خیلی ناراحت و عصبانی بود", "n1")
-        await _note(uow, pushy.id, "تمدید پنل مرزبان", "n2")
+        # Sara's latest ticket subject names a feeling; Reza's a plan renewal.
+        await _ticket(uow, calm.id, TicketCategory.CONNECTIVITY, "از قطعی دیروز خیلی ناراحت و عصبانی بود")
+        await _ticket(uow, pushy.id, TicketCategory.SALES, "تمدید پنل مرزبان")
         campaign_id = await _submit(uow, gateway)
         rows = await _messages(uow, campaign_id)
         campaign = await nudges.get(uow, campaign_id)
@@ -139,8 +134,11 @@ async def test_llm_drafts_each_message_and_a_pushy_draft_falls_back_to_the_templ
         if f"name: {name}" in str(request.messages[-1]["content"])
     }
     assert "احوال‌پرسی" in prompts["سارا احمدی"]
-    assert "recent topic: تمدید پنل مرزبان" in prompts[f"رضا {PUSHY}"]
-    assert "recent topic" not in prompts["سارا احمدی"]  # the emotional note is not a topic
+    # Topics come from the reviewed vocabulary, never from the ticket's own words.
+    assert "recent topic: پلن‌ها و تمدید" in prompts[f"رضا {PUSHY}"]
+    assert "تمدید پنل مرزبان" not in prompts[f"رضا {PUSHY}"]
+    assert "recent topic: اتصال کاربران" in prompts["سارا احمدی"]
+    assert "ناراحت" not in prompts["سارا احمدی"]
     for prompt in prompts.values():
         assert "ناراحت" not in prompt
         assert "عصبانی" not in prompt
@@ -169,14 +167,16 @@ async def test_a_recent_topic_brings_a_matching_knowledge_item(uow: UnitOfWork, 
         async with uow:
             topical = await make_rep(uow, name="مینا کاظمی", telegram_user_id=6_300_201)
             quiet = await make_rep(uow, name="حسن نوری", telegram_user_id=6_300_202)
-            await _note(uow, topical.id, "شارژ کیف پول با کارت به کارت", "topic-1")
+            await _ticket(uow, topical.id, TicketCategory.BILLING, "شارژ کیف پول با کارت به کارت")
             campaign_id = await _submit(uow, None, functools.partial(HubLookup, hub))
             rows = await _messages(uow, campaign_id)
     finally:
         hub.close()
     with_item = rows[topical.id]
     assert with_item.meta["knowledge_id"] is not None
-    assert "wallet" in str(with_item.meta["knowledge_id"])
-    assert "«شارژ کیف پول نماینده»" in with_item.body  # the document's title, in the template's block
+    assert with_item.meta["knowledge_id"] in {"payment-methods.txt", "wallet-topup.md"}  # a billing guide
+    assert "این راهنما شاید به کارتان بیاید: «" in with_item.body  # its title, in the template's block
+    assert with_item.meta["topic_key"] == "billing"
+    assert "کارت به کارت" not in with_item.body  # the ticket's own words never reach the message
     assert rows[quiet.id].meta["knowledge_id"] is None
     assert "راهنما" not in rows[quiet.id].body  # the block is dropped without an item
