@@ -1,7 +1,8 @@
 """Findings computed from a :class:`PrepInput`: plain facts with the record tokens they rest on.
 
-Nothing here writes prose; :mod:`ai.call_prep.phrases` words the findings in Persian. Thresholds are
-module constants, named and documented, so a reviewer can see what turns a number into a risk.
+Nothing here writes prose; the phrase banks (:mod:`ai.call_prep.phrases`) word the findings in the
+briefing's language, so every language rests on the same findings. Thresholds are module constants,
+named and documented, so a reviewer can see what turns a number into a risk.
 """
 
 from __future__ import annotations
@@ -309,7 +310,7 @@ def register(inp: PrepInput) -> RegisterFinding:
 
 @dataclass(frozen=True, slots=True)
 class OperatorNote:
-    operator: str
+    operator: str  # the ISP's entity key (ai.text.entities); phrase banks name it
     count: int
     evidence: tuple[str, ...]
 
@@ -329,8 +330,8 @@ def operator_trouble(inp: PrepInput) -> OperatorNote | None:
     for token, text in texts:
         for key in named(text):
             if kind_of(key) == "isp":
-                mentions[name_of(key)].append(token)
+                mentions[key].append(token)
     if not mentions:
         return None
-    operator, found = max(mentions.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    operator, found = max(mentions.items(), key=lambda kv: (len(kv[1]), name_of(kv[0])))
     return OperatorNote(operator, len(found), tokens(found)) if len(found) >= 2 else None

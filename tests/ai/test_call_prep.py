@@ -24,7 +24,7 @@ def tokens(item: BriefingItem) -> set[str]:
 
 async def test_every_item_cites_only_records_it_was_given() -> None:
     inp = troubled_rep()
-    answer = await OfflineEngine().brief(inp)
+    answer = await OfflineEngine().brief(inp, "fa")
     briefing = answer.validated.briefing
     assert answer.validated.dropped_evidence == ()
     known = inp.known_tokens()
@@ -76,7 +76,7 @@ def test_best_time_without_enough_data_says_so() -> None:
 
 async def test_profiling_opt_out_leaves_out_feelings_and_says_so() -> None:
     inp = troubled_rep(rep=profile(profiling_opt_out=True), arc=None)
-    briefing = (await OfflineEngine().brief(inp)).validated.briefing
+    briefing = (await OfflineEngine().brief(inp, "fa")).validated.briefing
     for name in PROFILING_SECTIONS:
         assert briefing.section(name) == [], name
     assert briefing.notices[0] == "profiling_opt_out"
@@ -86,7 +86,7 @@ async def test_profiling_opt_out_leaves_out_feelings_and_says_so() -> None:
 
 
 async def test_new_rep_gets_an_onboarding_briefing() -> None:
-    briefing = (await OfflineEngine().brief(new_rep())).validated.briefing
+    briefing = (await OfflineEngine().brief(new_rep(), "fa")).validated.briefing
     assert "onboarding" in briefing.notices
     assert len(briefing.talking_points) == 3
     assert "معرفی" in briefing.talking_points[0].text
