@@ -67,12 +67,14 @@ class Findings:
             open_tickets=an.open_tickets(inp),
             churn_talk=an.with_signals(inp, an.LEAVING_SIGNALS, an.SIGNAL_DAYS),
             churn_hints=an.churn_hints(inp),
-            interest=[
-                i
-                for i in an.with_signals(inp, an.INTEREST_SIGNALS, an.INTEREST_DAYS)
-                + an.with_outcome(inp, ("upsell_interest",), an.INTEREST_DAYS)
-                if an.wholehearted(i)
-            ],
+            interest=list(
+                {
+                    i.token: i
+                    for i in an.with_signals(inp, an.INTEREST_SIGNALS, an.INTEREST_DAYS)
+                    + an.with_outcome(inp, ("upsell_interest",), an.INTEREST_DAYS)
+                    if an.wholehearted(i)
+                }.values()
+            ),
             promises=an.with_outcome(inp, ("promised_payment", "follow_up"), PROMISE_DAYS),
             no_answer=an.no_answer_streak(inp),
             no_sales=no_sales_today(occasions(inp.now)),

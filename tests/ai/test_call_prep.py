@@ -203,3 +203,10 @@ def test_only_explicit_leaving_is_reported_as_talk_of_leaving() -> None:
     hinted = offline.brief(troubled_rep(interactions=(losing,), interaction_total=1)).risks
     assert not [r for r in hinted if "از رفتن" in r.text]
     assert any("نشانهٔ ریزش" in r.text and "i_121" in tokens(r) for r in hinted)
+
+
+def test_interest_shown_once_is_one_opportunity() -> None:
+    """i_105 carries an upsell signal and the upsell_interest outcome; it was offered twice."""
+    for language in ("fa", "en"):
+        offers = offline.brief(troubled_rep(), language).opportunities
+        assert [e.token for o in offers for e in o.evidence].count("i_105") == 1, language
