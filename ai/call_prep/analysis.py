@@ -94,7 +94,8 @@ def grievances(inp: PrepInput) -> list[Grievance]:
     for item in inp.interactions:
         if item.occurred_at < start or not _aggrieved(item):
             continue
-        for kind in {GRIEVANCE_SIGNALS[s] for s in item.signals if s in GRIEVANCE_SIGNALS}:
+        # In the order the signals were recorded: a set's order differs between processes.
+        for kind in dict.fromkeys(GRIEVANCE_SIGNALS[s] for s in item.signals if s in GRIEVANCE_SIGNALS):
             found[kind].append((item.occurred_at, item.token, None))
     for ticket in inp.tickets:
         if ticket.opened_at < start:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +214,26 @@ def test_interest_shown_once_is_one_opportunity() -> None:
     for language in ("fa", "en"):
         offers = offline.brief(troubled_rep(), language).opportunities
         assert [e.token for o in offers for e in o.evidence].count("i_105") == 1, language
+
+
+async def test_the_same_input_gives_the_same_briefing_in_every_process() -> None:
+    """One message with several grievances: their order came from iterating a set of strings, which
+    differs between processes (hash randomisation), and decided which grievance the call opens with."""
+    script = (
+        "from ai.call_prep import analysis\n"
+        "from ai.call_prep.inputs import InteractionFact\n"
+        "from tests.ai.call_prep_support import days_ago, troubled_rep\n"
+        "signals = ('outage_report', 'support_delay', 'payment_issue', 'panel_issue')\n"
+        "said = InteractionFact(130, days_ago(1), 'telegram', 'inbound', 'complaint', 'x', 'y', -0.5, signals)\n"
+        "print(*(g.kind for g in analysis.grievances(troubled_rep(interactions=(said,), tickets=()))))\n"
+    )
+    orders = set()
+    for seed in range(4):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parents[2],
+        )  # fmt: skip
+        out, _ = await process.communicate()
+        assert process.returncode == 0
+        orders.add(out.decode().strip())
+    assert orders == {"outage delay billing panel"}
