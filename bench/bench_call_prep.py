@@ -187,7 +187,7 @@ async def _tokens(factory: Factory, rep_ids: list[int]) -> dict[str, Any]:
             data = await call_prep_data.load(uow, rep_id, NOW)
         inputs = [
             ContextSection(name, -1, [item], required=True) if isinstance(item, str) else item
-            for name, item in sections(data).items()
+            for name, item in sections(data, "fa").items()
         ]
         packed = pack(inputs, budget)
         used.append(packed.used_tokens)

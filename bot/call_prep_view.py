@@ -1,7 +1,8 @@
 """Call prep as Telegram HTML: the briefing by section, and the records it cites.
 
 Evidence is shown as bot commands (``/i_123``), which Telegram makes tappable; each opens the record.
-Section titles and notices come from the catalog; the briefing's own text is Persian and escaped here.
+Section titles and notices come from the catalog; the briefing's own text, already in the agent's
+language, is escaped here.
 """
 
 from __future__ import annotations

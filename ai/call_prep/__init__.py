@@ -1,5 +1,6 @@
 """Call prep: a grounded, empathic briefing before an agent calls a representative.
 
 :func:`ai.call_prep.engine.prepare_briefing` runs the offline or the LLM engine (with fallback) on a
-:class:`PrepInput` and validates the result; see ``docs/call_prep.md``.
+:class:`PrepInput`, in Persian or English (the agent's language), and validates the result; see
+``docs/call_prep.md``.
 """

@@ -1,7 +1,8 @@
 """Findings computed from a :class:`PrepInput`: plain facts with the record tokens they rest on.
 
-Nothing here writes prose; :mod:`ai.call_prep.phrases` words the findings in Persian. Thresholds are
-module constants, named and documented, so a reviewer can see what turns a number into a risk.
+Nothing here writes prose; the phrase banks (:mod:`ai.call_prep.phrases`) word the findings in the
+briefing's language, so every language rests on the same findings. Thresholds are module constants,
+named and documented, so a reviewer can see what turns a number into a risk.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def grievances(inp: PrepInput) -> list[Grievance]:
     for item in inp.interactions:
         if item.occurred_at < start or not _aggrieved(item):
             continue
-        for kind in {GRIEVANCE_SIGNALS[s] for s in item.signals if s in GRIEVANCE_SIGNALS}:
+        # In the order the signals were recorded: a set's order differs between processes.
+        for kind in dict.fromkeys(GRIEVANCE_SIGNALS[s] for s in item.signals if s in GRIEVANCE_SIGNALS):
             found[kind].append((item.occurred_at, item.token, None))
     for ticket in inp.tickets:
         if ticket.opened_at < start:
@@ -309,7 +311,7 @@ def register(inp: PrepInput) -> RegisterFinding:
 
 @dataclass(frozen=True, slots=True)
 class OperatorNote:
-    operator: str
+    operator: str  # the ISP's entity key (ai.text.entities); phrase banks name it
     count: int
     evidence: tuple[str, ...]
 
@@ -329,8 +331,8 @@ def operator_trouble(inp: PrepInput) -> OperatorNote | None:
     for token, text in texts:
         for key in named(text):
             if kind_of(key) == "isp":
-                mentions[name_of(key)].append(token)
+                mentions[key].append(token)
     if not mentions:
         return None
-    operator, found = max(mentions.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    operator, found = max(mentions.items(), key=lambda kv: (len(kv[1]), name_of(kv[0])))
     return OperatorNote(operator, len(found), tokens(found)) if len(found) >= 2 else None

@@ -4,29 +4,43 @@ Every record carries its evidence token (``i_123``, ``t_45`` …) as its context
 reports exactly which records the model saw. Representatives' own words are data, quoted by the
 gateway inside nonce delimiters. For a representative who opted out of profiling, sentiment scores,
 emotions and the arc are not sent at all.
+
+The output language is an input too (``language``), and the records' dates are in that language's
+calendar, the one the model is asked to write: Jalali for Persian (``1405/02/18``, ASCII digits to keep
+the prompt short), Gregorian for English (ISO ``2026-05-08``); Tehran time. The profile gives today in
+both calendars, so the model can anchor either. Computed findings quote dates already worded as the
+briefing words them («۱۸ اردیبهشت ۱۴۰۵» / "8 May 2026").
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 from ai.call_prep import analysis as an
-from ai.call_prep import phrases as ph
 from ai.call_prep.inputs import InteractionFact, PrepInput
 from ai.call_prep.occasions import occasions
+from ai.call_prep.phrases import Language, Phrases, bank, quote
 from ai.context import ContextRecord, ContextSection
-from ai.text.calendar import format_date, format_numeric, to_tehran
+from ai.text.calendar import format_numeric, to_tehran
+from ai.text.persian import to_ascii_digits
 
 BODY_CHARS: Final = 320
 WITHHELD: Final = (
     "(withheld: this representative opted out of profiling; write no emotional or personality content)"
 )
+LANGUAGE_NAMES: Final[dict[Language, str]] = {"fa": "fa (Persian)", "en": "en (English)"}
 
 
-def _interaction(item: InteractionFact, *, feelings: bool) -> ContextRecord:
+def day(moment: dt.datetime, language: Language) -> str:
+    """A record's date in the output language's calendar: ``1405/02/18`` (fa) or ``2026-05-08`` (en)."""
+    return to_ascii_digits(format_numeric(moment, "fa")) if language == "fa" else format_numeric(moment, "en")
+
+
+def _interaction(item: InteractionFact, ph: Phrases, *, feelings: bool) -> ContextRecord:
     local = to_tehran(item.occurred_at)
     parts = [
-        f"{format_numeric(item.occurred_at, 'en')} {ph.WEEKDAYS[local.weekday()]} {local:%H:%M}",
+        f"{day(item.occurred_at, ph.language)} {ph.weekday(item.occurred_at)} {local:%H:%M}",
         item.channel,
         "from rep" if item.direction == "inbound" else "from us",
     ]
@@ -38,36 +52,37 @@ def _interaction(item: InteractionFact, *, feelings: bool) -> ContextRecord:
         parts.append("emotions=" + "/".join(item.emotions[:2]))
     if item.signals:
         parts.append("signals=" + "/".join(item.signals[:4]))
-    words = ph.quote(item.summary, 160)
+    words = quote(item.summary, 160)
     if item.body:
-        words = f"{words} — {ph.quote(item.body, BODY_CHARS)}" if words else ph.quote(item.body, BODY_CHARS)
+        words = f"{words} — {quote(item.body, BODY_CHARS)}" if words else quote(item.body, BODY_CHARS)
     return ContextRecord(" · ".join(parts) + f": {words or '(no note)'}", id=item.token)
 
 
-def sections(inp: PrepInput) -> dict[str, ContextSection | str]:
+def sections(inp: PrepInput, language: Language) -> dict[str, ContextSection | str]:
     """Template inputs keyed by the ``call_prep`` template's markers."""
+    ph = bank(language)
     feelings = not inp.rep.profiling_opt_out
     now = inp.now
     tickets = [
         ContextRecord(
-            f"{t.status} · {t.category} · {t.priority} · opened {format_numeric(t.opened_at, 'en')} · "
-            f"SLA due {format_numeric(t.sla_due_at, 'en')}{' (BREACHED)' if t.breached(now) else ''}: "
-            f"{ph.quote(t.subject, 160)}",
+            f"{t.status} · {t.category} · {t.priority} · opened {day(t.opened_at, language)} · "
+            f"SLA due {day(t.sla_due_at, language)}{' (BREACHED)' if t.breached(now) else ''}: "
+            f"{quote(t.subject, 160)}",
             id=t.token,
         )
         for t in inp.tickets
     ]
     money = [
         ContextRecord(
-            f"payment {format_numeric(p.paid_at, 'en')} · {p.amount_toman:,.0f} Toman · {p.method}",
+            f"payment {day(p.paid_at, language)} · {p.amount_toman:,.0f} Toman · {p.method}",
             id=p.token,
         )
         for p in inp.payments
     ] + [
         ContextRecord(
             f"invoice {v.number} · {v.amount_toman:,.0f} Toman · "
-            f"issued {format_numeric(v.issued_at, 'en')} · "
-            f"due {format_numeric(v.due_at, 'en')} · {v.status}"
+            f"issued {day(v.issued_at, language)} · "
+            f"due {day(v.due_at, language)} · {v.status}"
             f"{' (PAST DUE)' if v.unpaid_past_due(now) else ''}",
             id=v.token,
         )
@@ -75,16 +90,17 @@ def sections(inp: PrepInput) -> dict[str, ContextSection | str]:
     ]
     usage = [
         ContextRecord(
-            f"{format_numeric(u.taken_at, 'en')}: {u.active_users} active of {u.total_users} users",
+            f"{day(u.taken_at, language)}: {u.active_users} active of {u.total_users} users",
             id=u.token,
         )
         for u in reversed(inp.usage)
     ]
     return {
-        "profile": _profile(inp),
-        "findings": ContextSection("findings", 0, _findings(inp)),
+        "language": LANGUAGE_NAMES[language],
+        "profile": _profile(inp, ph),
+        "findings": ContextSection("findings", 0, _findings(inp, ph)),
         "interactions": ContextSection(
-            "interactions", 1, [_interaction(i, feelings=feelings) for i in inp.interactions]
+            "interactions", 1, [_interaction(i, ph, feelings=feelings) for i in inp.interactions]
         ),
         "tickets": ContextSection("tickets", 1, tickets),
         "money": ContextSection("money", 2, money),
@@ -93,16 +109,18 @@ def sections(inp: PrepInput) -> dict[str, ContextSection | str]:
     }
 
 
-def _profile(inp: PrepInput) -> str:
+def _profile(inp: PrepInput, ph: Phrases) -> str:
     rep, now = inp.rep, inp.now
     local = to_tehran(now)
+    jalali, gregorian = day(now, "fa"), day(now, "en")
     lines = [
         f"name: {rep.full_name}; status: {rep.status}",
         f"city: {rep.city or '-'}; province: {rep.province or '-'}",
         f"plan: {rep.tier_name or '-'} (user limit {rep.tier_user_limit or '-'})",
-        f"with us since: {format_date(rep.joined_at, 'en') if rep.joined_at else 'unknown'}",
+        f"with us since: {ph.date(rep.joined_at) if rep.joined_at else 'unknown'}",
         f"assigned agent: {rep.assigned_agent_name or 'none'}",
-        f"today in Tehran: {format_date(now, 'en')} ({ph.WEEKDAYS[local.weekday()]}, {local:%H:%M})",
+        f"today in Tehran: {ph.date(now)} ({ph.weekday(now)}, {local:%H:%M}); "
+        f"Jalali {jalali}, Gregorian {gregorian}",
         f"interactions on record: {inp.interaction_total} (the newest are below)",
         f"profiling opt-out: {'yes' if rep.profiling_opt_out else 'no'}",
     ]
@@ -120,7 +138,7 @@ def _profile(inp: PrepInput) -> str:
     return "\n".join(lines)
 
 
-def _findings(inp: PrepInput) -> list[ContextRecord]:
+def _findings(inp: PrepInput, ph: Phrases) -> list[ContextRecord]:
     """Computed facts the model should build on; the records they cite are in the other sections."""
     out: list[ContextRecord] = []
     trend = an.usage_trend(inp)
@@ -135,7 +153,7 @@ def _findings(inp: PrepInput) -> list[ContextRecord]:
     for g in an.grievances(inp)[:4]:
         out.append(
             ContextRecord(
-                f"grievance {g.kind}: {g.count} record(s), latest {format_date(g.latest, 'en')} "
+                f"grievance {g.kind}: {g.count} record(s), latest {ph.date(g.latest)} "
                 f"(see {', '.join(g.evidence)})"
             )
         )

@@ -1,9 +1,10 @@
 """Two engines behind one Protocol, and the fallback between them.
 
-``prepare_briefing(inp, mode, gateway)`` runs the requested engine. ``auto`` means the LLM when the
-gateway has an API key, else offline. Any gateway failure (no key, open breaker, cost cap, timeout,
-provider error, invalid JSON) or an answer whose evidence is mostly invented falls back to the offline
-engine, and the result records which engine answered and why.
+``prepare_briefing(inp, mode, gateway, language)`` runs the requested engine and writes the briefing in
+``language`` (``fa`` or ``en``, the agent's). ``auto`` means the LLM when the gateway has an API key,
+else offline. Any gateway failure (no key, open breaker, cost cap, timeout, provider error, invalid
+JSON), an answer whose evidence is mostly invented, or one written in the other language falls back to
+the offline engine, and the result records which engine answered and why.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Final, Literal, Protocol
 
 from ai.call_prep import llm, offline
 from ai.call_prep.inputs import PrepInput
+from ai.call_prep.phrases import Language
 from ai.call_prep.schema import Briefing
 from ai.call_prep.validate import Validated, validate
 from ai.llm import LLMError, LLMGateway
@@ -25,6 +27,7 @@ OFFLINE: Final = offline.ENGINE
 COMPUTED: Final = ("at_a_glance", "cultural_notes", "best_time")
 MAX_INVENTED_SHARE: Final = 0.5  # more invented evidence than this and the answer is not trusted
 HALLUCINATED: Final = "hallucinated_evidence"
+WRONG_LANGUAGE: Final = "wrong_language"
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,13 @@ class EngineAnswer:
 
 
 class BriefingEngine(Protocol):
-    async def brief(self, inp: PrepInput) -> EngineAnswer: ...
+    async def brief(self, inp: PrepInput, language: Language) -> EngineAnswer: ...
 
 
 class OfflineEngine:
-    async def brief(self, inp: PrepInput) -> EngineAnswer:
+    async def brief(self, inp: PrepInput, language: Language) -> EngineAnswer:
         validated = validate(
-            offline.brief(inp),
+            offline.brief(inp, language),
             inp.known_tokens(),
             profiling_opt_out=inp.rep.profiling_opt_out,
             engine=OFFLINE,
@@ -58,13 +61,19 @@ class HallucinatedOutput(Exception):
     """The model's answer leaned on records it was never shown; it is discarded."""
 
 
+class WrongLanguage(Exception):
+    """The model wrote in another language than the agent reads; it is discarded."""
+
+
 class LLMEngine:
     def __init__(self, gateway: LLMGateway) -> None:
         self._gateway = gateway
 
-    async def brief(self, inp: PrepInput) -> EngineAnswer:
-        result = await llm.ask(self._gateway, inp)
-        briefing, unparsable = llm.to_briefing(inp, result.value)
+    async def brief(self, inp: PrepInput, language: Language) -> EngineAnswer:
+        result = await llm.ask(self._gateway, inp, language)
+        if not llm.in_language(result.value, language):
+            raise WrongLanguage(f"the answer is not in {language!r}")
+        briefing, unparsable = llm.to_briefing(inp, result.value, language)
         opt_out = inp.rep.profiling_opt_out
         written = validate(
             briefing.model_copy(update={name: [] for name in COMPUTED}),
@@ -121,19 +130,24 @@ def wants_llm(mode: Mode, gateway: LLMGateway | None) -> bool:
     return mode == "llm" or (mode == "auto" and gateway is not None and gateway.config.enabled)
 
 
-async def prepare_briefing(inp: PrepInput, mode: Mode, gateway: LLMGateway | None) -> PrepOutcome:
+async def prepare_briefing(
+    inp: PrepInput, mode: Mode, gateway: LLMGateway | None, language: Language = "fa"
+) -> PrepOutcome:
     if not wants_llm(mode, gateway):
-        return PrepOutcome(await OfflineEngine().brief(inp))
+        return PrepOutcome(await OfflineEngine().brief(inp, language))
     reason: str
     if gateway is None or not gateway.config.enabled:
         reason = "no_api_key"
     else:
         try:
-            return PrepOutcome(await LLMEngine(gateway).brief(inp))
+            return PrepOutcome(await LLMEngine(gateway).brief(inp, language))
         except LLMError as exc:
             reason = exc.fallback_reason
             log.info("call prep for %s: LLM unavailable (%s: %s); offline", inp.rep.code, reason, exc)
         except HallucinatedOutput as exc:
             reason = HALLUCINATED
             log.warning("call prep for %s: LLM answer rejected (%s); offline", inp.rep.code, exc)
-    return PrepOutcome(await OfflineEngine().brief(inp), reason)
+        except WrongLanguage as exc:
+            reason = WRONG_LANGUAGE
+            log.warning("call prep for %s: LLM answer rejected (%s); offline", inp.rep.code, exc)
+    return PrepOutcome(await OfflineEngine().brief(inp, language), reason)

@@ -88,7 +88,7 @@ def relative(moment: dt.datetime, now: dt.datetime, locale: str = "fa") -> str:
             text = f"{days // 365} سال پیش"
         return to_persian_digits(text)
     if days < 0:
-        return f"in {-days} days"
+        return "in 1 day" if days == -1 else f"in {-days} days"
     if days == 0:
         return (
             "today" if seconds >= 3600 else "just now" if seconds < 120 else f"{int(seconds // 60)} min ago"
@@ -98,8 +98,8 @@ def relative(moment: dt.datetime, now: dt.datetime, locale: str = "fa") -> str:
     if days < 30:
         return f"{days} days ago"
     if days < 365:
-        return f"{days // 30} months ago"
-    return f"{days // 365} years ago"
+        return "1 month ago" if days < 60 else f"{days // 30} months ago"
+    return "1 year ago" if days < 730 else f"{days // 365} years ago"
 
 
 def parse_jalali(text: str) -> dt.datetime:

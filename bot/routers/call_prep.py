@@ -61,7 +61,9 @@ async def _send_briefing(
 ) -> None:
     assert identity.agent is not None
     await bot.send_chat_action(chat_id, ChatAction.TYPING)
-    dto = await call_prep.prepare(uow, rep_id, identity.agent.id, gateway=gateway)
+    dto = await call_prep.prepare(
+        uow, rep_id, identity.agent.id, gateway=gateway, locale=identity.agent.locale
+    )
     parts = render.split_message(view.briefing(dto, texts))
     markup = InlineKeyboardMarkup(
         inline_keyboard=[

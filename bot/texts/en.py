@@ -265,6 +265,7 @@ EN: dict[str, str] = {
     "prep.reason.invalid_output": "invalid output",
     "prep.reason.provider_error": "provider error",
     "prep.reason.hallucinated_evidence": "it cited records that do not exist",
+    "prep.reason.wrong_language": "it wrote in another language than yours",
     "prep.notice.profiling_opt_out": "🔒 This representative opted out of emotional and personality profiling; those parts are left out on purpose.",
     "prep.notice.onboarding": "🌱 New representative with no history: an introductory briefing.",
     "prep.notice.no_sales_today": "🏴 A day of mourning: make no sales pitch today.",

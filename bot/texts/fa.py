@@ -276,6 +276,7 @@ FA: dict[str, str] = {
     "prep.reason.invalid_output": "خروجی نامعتبر بود",
     "prep.reason.provider_error": "خطای سرویس‌دهنده",
     "prep.reason.hallucinated_evidence": "به سندهایی استناد کرد که وجود ندارند",
+    "prep.reason.wrong_language": "به زبان دیگری جز زبان شما نوشت",
     "prep.notice.profiling_opt_out": "🔒 این نماینده از تحلیل احساسی و شخصیتی انصراف داده؛ آن بخش‌ها عمداً حذف شده‌اند.",
     "prep.notice.onboarding": "🌱 نمایندهٔ تازه و بی‌سابقه؛ این یک آمادگی آشنایی است.",
     "prep.notice.no_sales_today": "🏴 امروز ایام سوگواری است؛ هیچ پیشنهاد فروشی مطرح نکنید.",

@@ -1,4 +1,4 @@
-"""`chronos prep <rep> [--engine auto|offline|llm] [--json]`: the call prep briefing in the terminal.
+"""`chronos prep <rep> [--engine auto|offline|llm] [--locale fa|en] [--json]`: the call prep briefing.
 
 ``<rep>`` is a code, a phone number or a name; an unknown one exits 1 and an ambiguous one lists the
 matches and exits 1. ``--json`` prints every section as a list of ``{"text", "evidence"}`` items,
@@ -17,6 +17,7 @@ from rich.table import Table
 from ai.call_prep.schema import SECTIONS
 from chronos.cli.common import console, err_console, error, json_option, print_json, run
 from chronos.runtime import open_runtime
+from crm.enums import Locale
 from crm.schemas.call_prep import CallPrepDTO
 from crm.services import call_prep
 from crm.services.call_prep import AmbiguousRepresentative
@@ -29,6 +30,7 @@ def as_json(dto: CallPrepDTO) -> dict[str, Any]:
     return {
         "representative": dto.representative.model_dump(mode="json"),
         "suggestion_id": dto.suggestion_id,
+        "locale": dto.locale.value,
         "engine": dto.engine,
         "fallback_reason": dto.fallback_reason,
         "prompt": {"id": dto.prompt_id, "version": dto.prompt_version},
@@ -43,6 +45,7 @@ def as_json(dto: CallPrepDTO) -> dict[str, Any]:
 def prep(
     rep: str = typer.Argument(..., help="representative code, phone or name"),
     engine: str = typer.Option("auto", "--engine", help="auto | offline | llm"),
+    locale: str = typer.Option("fa", "--locale", help="fa | en: the briefing's language"),
     json_output: bool = json_option(),
 ) -> None:
     """Prepare for a call: a grounded briefing with evidence for every item."""
@@ -50,6 +53,9 @@ def prep(
         error(f"--engine must be auto, offline or llm, not {engine!r}")
         raise typer.Exit(2)
     mode: Engine = engine  # type: ignore[assignment]  # checked just above
+    if locale not in {item.value for item in Locale}:
+        error(f"--locale must be fa or en, not {locale!r}")
+        raise typer.Exit(2)
 
     async def _go() -> CallPrepDTO | AmbiguousRepresentative:
         async with open_runtime() as rt, rt.uow() as uow:
@@ -57,7 +63,9 @@ def prep(
                 found = await call_prep.find_rep(uow, rep)
             except AmbiguousRepresentative as many:
                 return many
-            return await call_prep.prepare(uow, found.id, None, engine=mode, gateway=rt.gateway)
+            return await call_prep.prepare(
+                uow, found.id, None, engine=mode, gateway=rt.gateway, locale=Locale(locale)
+            )
 
     result = run(_go)
     if isinstance(result, AmbiguousRepresentative):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ai.call_prep.schema import Briefing, EvidenceRef, EvidenceType
+from crm.enums import Locale
 from crm.schemas.activity import InteractionDTO, TicketDTO
 from crm.schemas.finance import InvoiceDTO, PaymentDTO
 from crm.schemas.types import DTO
@@ -23,6 +24,8 @@ class CallPrepDTO(DTO):
     suggestion_id: int
     representative: RepRef
     briefing: Briefing
+    locale: Locale
+    """The language the briefing is written in: the agent's when it was prepared."""
     engine: str
     """``offline`` or the model name."""
     fallback_reason: str | None

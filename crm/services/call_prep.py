@@ -1,8 +1,10 @@
 """Call prep use-cases: prepare (or reuse) a briefing, read one back, log how the call went.
 
 A briefing is stored as an ``ai_suggestion`` of kind ``call_prep`` with a fingerprint of the data it
-was built from (see :mod:`crm.services.call_prep_cache`). ``prepare`` first looks for a briefing with
-the same fingerprint and reuses it: no engine runs and no LLM is called. Every view is audited
+was built from and the language it is written in (see :mod:`crm.services.call_prep_cache`). ``prepare``
+first looks for a briefing with the same fingerprint and reuses it: no engine runs and no LLM is
+called. The language is the agent's (``crt_agent.locale``): Persian, or English for agents who chose
+it with /lang. Every view is audited
 (``call_prep.view``), so who looked at a representative's profile, and when, is on record.
 """
 
@@ -14,12 +16,13 @@ from typing import Any, Final
 from sqlalchemy import select
 
 from ai.call_prep.engine import Mode, prepare_briefing, wants_llm
+from ai.call_prep.phrases import Language
 from ai.call_prep.schema import Briefing
 from ai.llm import LLMGateway
 from ai.text.persian import normalize
 from crm import audit
 from crm.db import UnitOfWork
-from crm.enums import Channel, Direction, Outcome, SuggestionKind
+from crm.enums import Channel, Direction, Locale, Outcome, SuggestionKind
 from crm.errors import NotFound, ValidationFailed
 from crm.models import AISuggestion, Representative
 from crm.schemas.activity import InteractionCreate, InteractionDTO
@@ -36,6 +39,7 @@ MAX_NOTE_CHARS: Final = 2000
 CLEAR_SCORE: Final = 0.9
 CLEAR_GAP: Final = 0.25
 STABLE_FALLBACKS: Final = frozenset({None, "no_api_key"})
+LANGUAGES: Final[dict[Locale, Language]] = {Locale.FA: "fa", Locale.EN: "en"}
 
 
 class AmbiguousRepresentative(ValidationFailed):
@@ -74,6 +78,7 @@ def _dto(row: AISuggestion, rep: RepRef, *, cached: bool, briefing: Briefing | N
         suggestion_id=row.id,
         representative=rep,
         briefing=briefing or Briefing.model_validate(content["briefing"]),
+        locale=Locale(content.get("locale", Locale.FA.value)),
         engine=row.engine,
         fallback_reason=row.fallback_reason,
         prompt_id=row.prompt_id,
@@ -101,15 +106,18 @@ async def prepare(
     *,
     engine: Mode = "auto",
     gateway: LLMGateway | None = None,
+    locale: Locale = Locale.FA,
     now: dt.datetime | None = None,
 ) -> CallPrepDTO:
-    """The briefing for a call with ``rep_id`` now: reused when its data is unchanged, else built."""
+    """The briefing for a call with ``rep_id`` now, in ``locale`` (the agent's): reused when its data
+    and language are unchanged, else built."""
     now = now or dt.datetime.now(dt.UTC)
     rep = await _rep(uow, rep_id)
     actor = Actor.agent(agent_id) if agent_id is not None else Actor.cli()
     llm = wants_llm(engine, gateway)
-    mode = "llm" if llm else "offline"
-    key = await fingerprint(uow, rep_id, mode=mode, now=now)
+    mode: Mode = "llm" if llm else "offline"
+    language = LANGUAGES[locale]
+    key = await fingerprint(uow, rep_id, mode=mode, language=language, now=now)
     reusable = await uow.session.scalar(
         select(AISuggestion)
         .where(
@@ -124,7 +132,7 @@ async def prepare(
         dto = _dto(reusable, rep, cached=True)
     else:
         data = await call_prep_data.load(uow, rep_id, now, actor)
-        outcome = await prepare_briefing(data, "llm" if llm else "offline", gateway)
+        outcome = await prepare_briefing(data, mode, gateway, language)
         answer = outcome.answer
         briefing = answer.validated.briefing
         row = AISuggestion(
@@ -142,6 +150,7 @@ async def prepare(
                 "tokens_in": answer.tokens_in,
                 "tokens_out": answer.tokens_out,
                 "requested_engine": engine,
+                "locale": language,
             },
             evidence=[e.model_dump(mode="json") for e in briefing.evidence()],
             created_at=dt.datetime.now(dt.UTC),  # set here, so the flush needs no refresh round trip

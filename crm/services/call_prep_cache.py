@@ -6,8 +6,9 @@ count (an index-only scan) and a digest of the ids and analysis state of the new
 reads (the same backward walk of ``ix_interaction_representative_id_occurred_at`` the loader makes, so a
 sentiment backfill of those rows changes the briefing too); tickets' newest ``updated_at`` and count;
 payments', invoices' (and how many are paid) and usage snapshots' newest rows. The template version,
-the engine, the offline wording version and the Tehran date (relative dates and calendar notes change
-daily) complete it.
+the engine, the offline wording version, the briefing's language (a Persian briefing is never served
+to an agent who reads English, nor the other way round) and the Tehran date (relative dates and
+calendar notes change daily) complete it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ai.call_prep.llm import template
+from ai.call_prep.phrases import Language
 from ai.text.calendar import to_tehran
 from crm.db import UnitOfWork
 from crm.models import Interaction, Invoice, Payment, Representative, Ticket, UsageSnapshot
 from crm.services.call_prep_data import INTERACTIONS
 
-OFFLINE_VERSION: Final = "2"
+OFFLINE_VERSION: Final = "3"
 """Bump when the offline engine's wording or rules change, so stored briefings are rebuilt."""
 
 
@@ -46,7 +48,9 @@ def _newest_interactions(rep_id: int) -> ScalarSelect[Any]:
     ).scalar_subquery()
 
 
-async def fingerprint(uow: UnitOfWork, rep_id: int, *, mode: str, now: dt.datetime) -> str:
+async def fingerprint(
+    uow: UnitOfWork, rep_id: int, *, mode: str, language: Language, now: dt.datetime
+) -> str:
     def of(owner: InstrumentedAttribute[int], *columns: ColumnElement[Any]) -> ScalarSelect[Any]:
         return select(func.concat_ws(":", *columns)).where(owner == rep_id).scalar_subquery()
 
@@ -71,6 +75,7 @@ async def fingerprint(uow: UnitOfWork, rep_id: int, *, mode: str, now: dt.dateti
         f"{tpl.id}:{tpl.version}",
         mode,
         OFFLINE_VERSION,
+        language,
         to_tehran(now).date().isoformat(),
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()

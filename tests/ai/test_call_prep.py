@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +28,7 @@ def tokens(item: BriefingItem) -> set[str]:
 
 async def test_every_item_cites_only_records_it_was_given() -> None:
     inp = troubled_rep()
-    answer = await OfflineEngine().brief(inp)
+    answer = await OfflineEngine().brief(inp, "fa")
     briefing = answer.validated.briefing
     assert answer.validated.dropped_evidence == ()
     known = inp.known_tokens()
@@ -76,7 +80,7 @@ def test_best_time_without_enough_data_says_so() -> None:
 
 async def test_profiling_opt_out_leaves_out_feelings_and_says_so() -> None:
     inp = troubled_rep(rep=profile(profiling_opt_out=True), arc=None)
-    briefing = (await OfflineEngine().brief(inp)).validated.briefing
+    briefing = (await OfflineEngine().brief(inp, "fa")).validated.briefing
     for name in PROFILING_SECTIONS:
         assert briefing.section(name) == [], name
     assert briefing.notices[0] == "profiling_opt_out"
@@ -86,7 +90,7 @@ async def test_profiling_opt_out_leaves_out_feelings_and_says_so() -> None:
 
 
 async def test_new_rep_gets_an_onboarding_briefing() -> None:
-    briefing = (await OfflineEngine().brief(new_rep())).validated.briefing
+    briefing = (await OfflineEngine().brief(new_rep(), "fa")).validated.briefing
     assert "onboarding" in briefing.notices
     assert len(briefing.talking_points) == 3
     assert "معرفی" in briefing.talking_points[0].text
@@ -203,3 +207,33 @@ def test_only_explicit_leaving_is_reported_as_talk_of_leaving() -> None:
     hinted = offline.brief(troubled_rep(interactions=(losing,), interaction_total=1)).risks
     assert not [r for r in hinted if "از رفتن" in r.text]
     assert any("نشانهٔ ریزش" in r.text and "i_121" in tokens(r) for r in hinted)
+
+
+def test_interest_shown_once_is_one_opportunity() -> None:
+    """i_105 carries an upsell signal and the upsell_interest outcome; it was offered twice."""
+    for language in ("fa", "en"):
+        offers = offline.brief(troubled_rep(), language).opportunities
+        assert [e.token for o in offers for e in o.evidence].count("i_105") == 1, language
+
+
+async def test_the_same_input_gives_the_same_briefing_in_every_process() -> None:
+    """One message with several grievances: their order came from iterating a set of strings, which
+    differs between processes (hash randomisation), and decided which grievance the call opens with."""
+    script = (
+        "from ai.call_prep import analysis\n"
+        "from ai.call_prep.inputs import InteractionFact\n"
+        "from tests.ai.call_prep_support import days_ago, troubled_rep\n"
+        "signals = ('outage_report', 'support_delay', 'payment_issue', 'panel_issue')\n"
+        "said = InteractionFact(130, days_ago(1), 'telegram', 'inbound', 'complaint', 'x', 'y', -0.5, signals)\n"
+        "print(*(g.kind for g in analysis.grievances(troubled_rep(interactions=(said,), tickets=()))))\n"
+    )
+    orders = set()
+    for seed in range(4):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parents[2],
+        )  # fmt: skip
+        out, _ = await process.communicate()
+        assert process.returncode == 0
+        orders.add(out.decode().strip())
+    assert orders == {"outage delay billing panel"}

@@ -1,17 +1,20 @@
-"""The LLM call prep engine on the loopback OpenAI emulator: grounding, invented ids, fallbacks."""
+"""The LLM call prep engine on the loopback OpenAI emulator: grounding, invented ids, fallbacks, and the
+output language (the agent's) asked for, with dates in its calendar, and checked in the answer."""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from ai.call_prep.engine import HALLUCINATED, prepare_briefing
+from ai.call_prep import offline
+from ai.call_prep.engine import HALLUCINATED, WRONG_LANGUAGE, prepare_briefing
 from ai.call_prep.llm import template
+from ai.call_prep.phrases import Language
 from ai.call_prep.schema import PROFILING_SECTIONS
 from ai.context import estimate_tokens
 from chronos.emulators.llm import Reply
@@ -145,3 +148,77 @@ async def test_prompt_stays_within_budget_with_ten_thousand_interactions(llm: Ha
     body_tokens = estimate_tokens(template().body)
     assert estimate_tokens(user) <= template().budget_tokens + body_tokens + 300  # data + body + delimiters
     assert "records omitted for budget" in user
+
+
+LANGUAGE_BLOCK = re.compile(r"<<<DATA id=language nonce=\w+>>>\n(.*?)\n<<<END DATA id=language")
+
+
+def english_answer(ids: list[str]) -> dict[str, Any]:
+    """A well-formed briefing in English, quoting the representative's Persian words, citing ``ids``."""
+
+    def cite(n: int) -> list[str]:
+        return [ids[n % len(ids)]]
+
+    return {
+        "summary": [
+            {"text": "Two years with us; complained about an outage this week.", "evidence_ids": cite(0)}
+        ],
+        "talking_points": [
+            {
+                "text": f"Point {n}: acknowledge «قطعی دوباره روی ایرانسل» first.",
+                "purpose": "empathy",
+                "evidence_ids": cite(n),
+            }
+            for n in range(1, 4)
+        ],
+        "risks": [{"text": "Said they might move to another panel.", "evidence_ids": cite(4)}],
+        "questions": [{"text": "How is the connection on Irancell now?", "evidence_ids": []}],
+    }
+
+
+def record_line(request: dict[str, Any], token: str) -> str:
+    content = str(request["messages"][-1]["content"])
+    return next(line for line in content.splitlines() if line.startswith(f"[{token}]"))
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "own_date", "other_date"),
+    [("fa", "fa (Persian)", "1405/02/18", "2026-05-08"), ("en", "en (English)", "2026-05-08", "1405/02/18")],
+)
+async def test_the_request_asks_for_the_agents_language_with_dates_in_its_calendar(
+    llm: Harness, language: Language, asked: str, own_date: str, other_date: str
+) -> None:
+    llm.emulator.responder = lambda request: (english_answer if language == "en" else answer)(
+        seen_ids(request)
+    )
+    outcome = await prepare_briefing(troubled_rep(), "llm", llm.gateway, language)
+    assert outcome.fallback_reason is None
+    request = llm.emulator.requests[0].body
+    user = str(request["messages"][-1]["content"])
+    found = LANGUAGE_BLOCK.search(user)
+    assert found is not None
+    assert found.group(1) == asked
+    assert own_date in record_line(request, "i_110")  # the interaction of 8 May 2026 (18 Ordibehesht 1405)
+    assert other_date not in record_line(request, "i_110")
+    assert "Jalali 1405/02/20, Gregorian 2026-05-10" in user  # today, in both calendars
+    assert outcome.answer.prompt_version == template().version == 2
+
+
+async def test_english_agent_gets_english_computed_sections_around_the_models(llm: Harness) -> None:
+    llm.emulator.responder = lambda request: english_answer(seen_ids(request))
+    briefing = (await prepare_briefing(troubled_rep(), "llm", llm.gateway, "en")).briefing
+    assert briefing.summary[0].text.startswith("Two years with us")
+    assert briefing.at_a_glance[0].text == "Plan: حرفه‌ای, up to 100 users, 3,900,000 Toman a month"
+    assert briefing.best_time[0].text.startswith("Best time to call: Saturdays, 08:00–10:00 Tehran time")
+    assert briefing.cultural_notes[0].text.startswith("Address: formal, with the polite «شما»")
+
+
+@pytest.mark.parametrize(("language", "wrong"), [("en", answer), ("fa", english_answer)])
+async def test_an_answer_in_the_other_language_falls_back_offline_in_the_agents(
+    llm: Harness, language: Language, wrong: Callable[[list[str]], dict[str, Any]]
+) -> None:
+    llm.emulator.responder = lambda request: wrong(seen_ids(request))
+    outcome = await prepare_briefing(troubled_rep(), "llm", llm.gateway, language)
+    assert llm.emulator.requests
+    assert (outcome.answer.engine, outcome.fallback_reason) == ("offline", WRONG_LANGUAGE)
+    assert outcome.briefing == offline.brief(troubled_rep(), language)

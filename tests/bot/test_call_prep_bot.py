@@ -1,5 +1,6 @@
 """Call prep end to end through the Bot API emulator: /prep, the card button, evidence commands,
-👍/👎 with the reason and comment flow, «How did it go?», bad input, and the LLM path with invented ids."""
+👍/👎 with the reason and comment flow, «How did it go?», bad input, the LLM path with invented ids,
+and an agent who reads English getting the whole briefing in English."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from ai.llm import LLMGateway
+from ai.text.calendar import format_date
 from bot.callbacks import CallPrep, Choice, Feedback, RepAction
 from chronos.emulators import EmulatedUser
 from chronos.emulators.llm import LLMEmulator
 from crm.db import UnitOfWork
 from crm.enums import Channel, Direction, Outcome, TicketCategory, TicketPriority
-from crm.models import AIFeedback, AISuggestion, Interaction
+from crm.models import AIFeedback, AISuggestion, Interaction, Representative, ServiceTier
 from crm.schemas.activity import InteractionCreate, TicketOpen
 from crm.schemas.finance import PaymentCreate, UsageCreate
 from crm.schemas.people import RepresentativeDTO
@@ -30,6 +32,8 @@ from tests.bot.harness import BotHarness, alerts, sent_texts
 from tests.factories import make_agent, make_rep, make_tier
 
 EVIDENCE = re.compile(r"/([itpvu]_\d+)")
+PERSIAN = re.compile(r"[\u0600-\u06ff]")
+QUOTED = re.compile(r"«[^»]*»")
 DAY = dt.timedelta(days=1)
 
 
@@ -133,6 +137,54 @@ async def test_prep_command_shows_a_grounded_briefing_with_buttons(
     last = harness.last(user)
     assert Feedback(action="up", sid=row["id"]).pack() in last.callback_data
     assert CallPrep(action="done", sid=row["id"]).pack() in last.callback_data
+
+
+async def test_an_agent_who_switched_to_english_gets_an_english_briefing(
+    harness: BotHarness, db: UnitOfWork
+) -> None:
+    user, rep, ids = await _agent(harness, db)
+    assert sent_texts(await harness.text(user, "/lang")) == ["Language set to English."]
+    text = "\n".join(sent_texts(await harness.text(user, f"/prep {rep.code}")))
+    for title in (
+        "At a glance",
+        "Summary",
+        "Talking points",
+        "Empathy phrases",
+        "Risks",
+        "Best time to call",
+    ):
+        assert title in text
+    async with db:
+        leaving = await db.session.get(Interaction, ids["i2"])
+        assert leaving is not None
+        said_on = format_date(leaving.occurred_at, "en")
+        tier = await db.session.scalar(
+            select(ServiceTier.name).join(Representative).where(Representative.id == rep.id)
+        )
+    assert f"Last contact: {said_on} (2 days ago), Telegram message" in text
+    assert f"On {said_on} (2 days ago) they talked about leaving us" in text
+    assert "«هنوز مشکل دارن، اگه درست نشه میرم سراغ یه پنل دیگه»" in text  # their words, as written
+    assert f"/i_{ids['i2']}" in text
+    names = (rep.full_name, "سارا", rep.city or "\0", tier or "\0")
+    for line in text.splitlines():
+        rest = QUOTED.sub("", re.sub(r"<[^>]+>", "", line))
+        for name in names:
+            rest = rest.replace(name, "")
+        assert not PERSIAN.search(rest), line
+    english_row = await _briefing_of(db)
+    # Back in Persian, the agent gets the Persian briefing, not the stored English one.
+    await harness.text(user, "/lang")
+    persian = "\n".join(sent_texts(await harness.text(user, f"/prep {rep.code}")))
+    assert "آمادگی تماس با کامران یزدانی" in persian
+    assert "Last contact" not in persian
+    assert "از رفتن یا سرویس دیگر حرف زد" in persian
+    persian_row = await _briefing_of(db)
+    assert persian_row["id"] != english_row["id"]
+    async with db:
+        locales = (
+            await db.session.scalars(select(AISuggestion.content["locale"].astext).order_by(AISuggestion.id))
+        ).all()
+    assert locales == ["en", "fa"]
 
 
 async def test_card_button_and_cached_second_view(harness: BotHarness, db: UnitOfWork) -> None:
@@ -260,8 +312,28 @@ async def test_llm_citing_invented_records_falls_back_and_says_so(
     user, rep, _ = await _agent(harness, db)
     text = "\n".join(sent_texts(await harness.text(user, f"/prep {rep.code}")))
     assert emulator.requests, "the LLM was asked"
+    asked = emulator.requests[0].body["messages"][-1]["content"]
+    assert re.search(r"<<<DATA id=language nonce=\w+>>>\nfa \(Persian\)\n", asked)  # the agent's language
     assert "به سندهایی استناد کرد که وجود ندارند" in text
     assert "i_987654321" not in text
     assert "موتور: آفلاین" in text
     row = await _briefing_of(db)
     assert (row["engine"], row["fallback_reason"]) == ("offline", "hallucinated_evidence")
+
+
+async def test_an_english_agent_asks_the_llm_for_english_and_a_persian_answer_is_not_shown(
+    harness: BotHarness, db: UnitOfWork, llm_gateway: LLMEmulator
+) -> None:
+    emulator = llm_gateway
+    emulator.responder = _invented  # well-formed, but Persian
+    user, rep, _ = await _agent(harness, db)
+    await harness.text(user, "/lang")
+    text = "\n".join(sent_texts(await harness.text(user, f"/prep {rep.code}")))
+    asked = emulator.requests[0].body["messages"][-1]["content"]
+    assert re.search(r"<<<DATA id=language nonce=\w+>>>\nen \(English\)\n", asked)
+    assert "it wrote in another language than yours" in text
+    assert "Engine: offline" in text
+    assert "مطلبی بی‌پایه" not in text
+    assert "Last contact: " in text
+    row = await _briefing_of(db)
+    assert (row["engine"], row["fallback_reason"]) == ("offline", "wrong_language")

@@ -18,7 +18,7 @@ from ai.call_prep.schema import PROFILING_SECTIONS, EvidenceRef
 from crm import demo
 from crm.db import UnitOfWork
 from crm.demo import Cohort
-from crm.enums import Channel, Direction, Outcome
+from crm.enums import Channel, Direction, Locale, Outcome
 from crm.errors import NotFound
 from crm.models import (
     AISuggestion,
@@ -193,6 +193,32 @@ async def test_reused_until_the_data_changes(factory: async_sessionmaker[AsyncSe
     async with UnitOfWork(factory) as uow:
         next_day = await call_prep.prepare(uow, rid, None, engine="offline", now=NOW + dt.timedelta(days=1))
     assert not next_day.cached  # relative dates and calendar notes are per day
+
+
+async def test_a_briefing_is_reused_only_for_agents_who_read_its_language(
+    factory: async_sessionmaker[AsyncSession],
+) -> None:
+    rid = await rep_id(factory, codes(Cohort.CHURN)[0])
+    async with UnitOfWork(factory) as uow:
+        persian = await call_prep.prepare(uow, rid, None, engine="offline", now=NOW)
+    async with UnitOfWork(factory) as uow:
+        english = await call_prep.prepare(uow, rid, None, engine="offline", locale=Locale.EN, now=NOW)
+    assert not english.cached  # the Persian briefing of the same data is not served to an English reader
+    assert english.suggestion_id != persian.suggestion_id
+    assert english.fingerprint != persian.fingerprint
+    assert (persian.locale, english.locale) == (Locale.FA, Locale.EN)
+    assert persian.briefing.at_a_glance[0].text.startswith("پلن: ")
+    assert english.briefing.at_a_glance[0].text.startswith("Plan: ")
+    assert english.briefing.evidence() == persian.briefing.evidence()  # the same findings, other words
+    later = NOW + dt.timedelta(hours=1)
+    async with UnitOfWork(factory) as uow:
+        english_again = await call_prep.prepare(uow, rid, None, engine="offline", locale=Locale.EN, now=later)
+        persian_again = await call_prep.prepare(uow, rid, None, engine="offline", locale=Locale.FA, now=later)
+        stored = await call_prep.get(uow, english.suggestion_id)
+    assert (english_again.cached, english_again.suggestion_id) == (True, english.suggestion_id)
+    assert english_again.briefing == english.briefing
+    assert (persian_again.cached, persian_again.suggestion_id) == (True, persian.suggestion_id)
+    assert (stored.locale, stored.briefing) == (Locale.EN, english.briefing)
 
 
 async def test_briefing_is_stored_and_every_view_audited(factory: async_sessionmaker[AsyncSession]) -> None:

@@ -56,6 +56,16 @@ def test_prep_json_sections_items_and_bad_input() -> None:
     again = json.loads(runner.invoke(app, ["prep", "REP-0012", "--engine", "offline", "--json"]).stdout)
     assert again["cached"] is True
     assert again["suggestion_id"] == out["suggestion_id"]
+    assert out["locale"] == "fa"
+    assert out["sections"]["at_a_glance"][0]["text"].startswith("پلن: ")
+
+    english = runner.invoke(app, ["prep", "REP-0012", "--engine", "offline", "--locale", "en", "--json"])
+    assert english.exit_code == 0, english.output
+    in_english = json.loads(english.stdout)
+    assert (in_english["locale"], in_english["cached"]) == ("en", False)
+    assert in_english["suggestion_id"] != out["suggestion_id"]
+    assert in_english["sections"]["at_a_glance"][0]["text"].startswith("Plan: ")
+    assert in_english["sections"]["talking_points"][0]["purpose"].isascii()
 
     forced = json.loads(runner.invoke(app, ["prep", "REP-0012", "--engine", "llm", "--json"]).stdout)
     assert (forced["engine"], forced["fallback_reason"]) == ("offline", "no_api_key")
@@ -73,3 +83,6 @@ def test_prep_json_sections_items_and_bad_input() -> None:
     assert "pick one" in ambiguous.output
     bad_engine = runner.invoke(app, ["prep", "REP-0012", "--engine", "gpt"])
     assert bad_engine.exit_code == 2
+    bad_locale = runner.invoke(app, ["prep", "REP-0012", "--locale", "de"])
+    assert bad_locale.exit_code == 2
+    assert "--locale must be fa or en" in bad_locale.output
