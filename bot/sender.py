@@ -2,6 +2,7 @@
 
 * :class:`RetryAfterMiddleware` sits on the bot's HTTP session: every API call that gets a 429
   waits ``retry_after`` and tries again, a bounded number of times.
+* :class:`NotModifiedIsSuccess`: an edit that changes nothing is a success, not an error.
 * :func:`send_long` splits text over 4096 characters at line breaks.
 * :func:`build_bot` is the one way to make a ``Bot``: every process that talks to Telegram uses it.
 """
@@ -18,7 +19,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup, Message
@@ -82,6 +83,25 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 await self._sleep(exc.retry_after)
 
 
+class NotModifiedIsSuccess(BaseRequestMiddleware):
+    """An edit that changes nothing ("message is not modified": a double tap, the same page again) has
+    done what it was asked: it answers True, as an edit of an inline message does, instead of failing
+    the update with a false error."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as exc:
+            if type(method).__name__.startswith("EditMessage") and "message is not modified" in exc.message:
+                return True
+            raise
+
+
 async def send_long(
     bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
 ) -> list[Message]:
@@ -99,4 +119,5 @@ def build_bot(token: str, *, api_server: str | None = None, send_retries: int = 
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_server)) if api_server else AiohttpSession()
     session.middleware(PinResponseModels())
     session.middleware(RetryAfterMiddleware(retries=send_retries))
+    session.middleware(NotModifiedIsSuccess())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

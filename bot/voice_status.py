@@ -4,7 +4,6 @@ feedback buttons, or the reason it failed), and the Telegram side of the pipelin
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import RepReply, VoiceAction
@@ -165,13 +164,9 @@ class TelegramVoiceStatus:
         if note.status_message_id is None:
             sent = await self.bot.send_message(note.chat_id, text, reply_markup=markup)
             return sent.message_id
-        try:
-            await self.bot.edit_message_text(
-                text, chat_id=note.chat_id, message_id=note.status_message_id, reply_markup=markup
-            )
-        except TelegramBadRequest as exc:
-            if "not modified" not in str(exc):
-                raise
+        await self.bot.edit_message_text(
+            text, chat_id=note.chat_id, message_id=note.status_message_id, reply_markup=markup
+        )
         return None
 
 

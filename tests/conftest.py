@@ -21,6 +21,8 @@ from chronos.settings import load_settings
 from crm.db import UnitOfWork, create_engine, create_session_factory
 from crm.models import Base
 
+pytest_plugins = ["tests.bot.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -9,7 +9,6 @@ nothing), or changed since the card was drawn (a fresh card is sent).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import logging
@@ -169,11 +168,7 @@ async def open_card(
         await callback.answer(_refusal(exc, texts), show_alert=True)
         return
     if callback_data.action == "more" and isinstance(callback.message, Message):
-        # The same samples again (an audience of one page) is "not modified": nothing to change.
-        with contextlib.suppress(TelegramBadRequest):
-            await callback.message.edit_text(
-                render_card(card, texts), reply_markup=card_keyboard(card, texts)
-            )
+        await callback.message.edit_text(render_card(card, texts), reply_markup=card_keyboard(card, texts))
     elif isinstance(callback.message, Message):
         await callback.message.answer(render_card(card, texts), reply_markup=card_keyboard(card, texts))
     await callback.answer()

@@ -1,5 +1,8 @@
 """One emulator, bot and dispatcher per test session (aiogram routers attach to one dispatcher);
-each test gets a clean database and a clean record of Bot API calls."""
+each test gets a clean database and a clean record of Bot API calls.
+
+A plugin of the root conftest (``pytest_plugins``), so every test directory (bot, security, …) shares
+the one dispatcher."""
 
 from __future__ import annotations
 
