@@ -6,6 +6,7 @@ import datetime as dt
 import html
 
 from ai.text.calendar import format_date, relative
+from ai.text.persian import BIDI_CONTROLS
 from bot.texts import Texts
 from crm.schemas.activity import InteractionDTO, TicketDTO
 from crm.schemas.card import RepCard
@@ -14,7 +15,9 @@ TELEGRAM_TEXT_LIMIT = 4096
 
 
 def esc(value: object) -> str:
-    return html.escape(str(value), quote=False)
+    """Someone's text, safe to put in a message: HTML-escaped, without bidi controls (which could make
+    it read differently on screen from what it says)."""
+    return html.escape(BIDI_CONTROLS.sub("", str(value)), quote=False)
 
 
 def when(texts: Texts, moment: dt.datetime, *, with_time: bool = False) -> str:

@@ -37,6 +37,9 @@ _REWRITES = {
 }
 _REWRITE = re.compile("[" + "".join(_REWRITES) + "]")
 # Dropped outright: bidi marks, BOM, tatweel, harakat/tanwin/shadda/sukun, superscript alef.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Direction marks, embeddings, overrides and isolates: in someone else's text they can make a message
+read differently from what it says (U+202E turns «exe.txt» into «txt.exe»), so shown text drops them."""
 _DROP = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u0640\u064b-\u065f\u0670]")
 
 _FOLD_MAP = str.maketrans(
