@@ -29,7 +29,11 @@ async def create_link(
     bot: Bot,
 ) -> None:
     rep = await representatives.get(uow, callback_data.rep_id)
-    token, expires_at = await linking.create_token(uow, rep.id, identity.actor)
+    try:
+        token, expires_at = await linking.create_token(uow, rep.id, identity.actor)
+    except linking.AlreadyLinked:
+        await callback.answer(texts.t("link.rep_already_linked", name=rep.full_name), show_alert=True)
+        return
     me = await bot.me()
     url = f"https://t.me/{me.username}?start={LINK_PREFIX}{token}"
     if isinstance(callback.message, Message):
@@ -51,7 +55,7 @@ async def redeem_link(message: Message, command: CommandObject, uow: UnitOfWork,
     token = command.args.removeprefix(LINK_PREFIX)
     try:
         rep = await linking.redeem(uow, token, message.from_user.id)
-    except linking.LinkInvalid:
+    except (linking.LinkInvalid, linking.AlreadyLinked):
         await message.answer(texts.t("link.invalid"))
         return
     except PermissionDenied:

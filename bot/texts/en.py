@@ -196,6 +196,7 @@ EN: dict[str, str] = {
     "link.done": "✅ Your Telegram account is now linked to “{name}” at MarFanet. Approved MarFanet messages will reach you here. Send /stop to opt out.",
     "link.invalid": "This link is invalid, expired or already used. Ask your agent for a new one.",
     "link.already_linked": "This Telegram account is already linked to another representative.",
+    "link.rep_already_linked": "{name} is linked to a Telegram account already; no new link was made.",
     "link.agent_account": "This account belongs to an agent and cannot be linked to a representative.",
     "ai.status": "🤖 AI assistant status:\n• engine: {engine}\n• model: <code>{model}</code>\n• breaker: {breaker}\n• calls today: {calls}{statuses}\n• tokens today (in/out): {tokens_in}/{tokens_out}\n• cost today: ${cost} of ${cap}\n• cache hit rate: {hit_rate}%",
     "ai.breaker.closed": "closed (normal)",

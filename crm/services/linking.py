@@ -23,6 +23,13 @@ class LinkInvalid(DomainError):
     code = "link_invalid"
 
 
+class AlreadyLinked(DomainError):
+    """The representative has a Telegram account already: a new link would silently turn that account
+    into a stranger. (Moving a representative to another account is not done through links.)"""
+
+    code = "already_linked"
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -30,9 +37,13 @@ def _hash(token: str) -> str:
 async def create_token(
     uow: UnitOfWork, rep_id: int, actor: Actor, *, now: dt.datetime | None = None
 ) -> tuple[str, dt.datetime]:
-    """A fresh single-use token (only its hash is stored) and its expiry."""
-    if await uow.session.get(Representative, rep_id) is None:
+    """A fresh single-use token (only its hash is stored) and its expiry, for a representative who has
+    no Telegram account yet (checked here, not only by hiding the button)."""
+    rep = await uow.session.get(Representative, rep_id)
+    if rep is None:
         raise NotFound(f"representative {rep_id} not found", rep_id=rep_id)
+    if rep.telegram_user_id is not None:
+        raise AlreadyLinked(f"representative {rep_id} is linked already", rep_id=rep_id)
     now = now or dt.datetime.now(dt.UTC)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = now + LINK_TTL
@@ -69,6 +80,8 @@ async def redeem(
     )
     if holder is not None and holder != rep.id:
         raise AlreadyExists("this Telegram account is linked to another representative")
+    if rep.telegram_user_id is not None and rep.telegram_user_id != telegram_user_id:
+        raise AlreadyLinked("the representative was linked to another account since", rep_id=rep.id)
     before = rep.telegram_user_id
     rep.telegram_user_id = telegram_user_id
     link.used_at = now
