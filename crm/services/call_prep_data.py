@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import case, func, select, union_all
@@ -28,7 +27,6 @@ from ai.call_prep.inputs import (
     TicketFact,
     UsageFact,
 )
-from ai.sentiment import LexiconSentimentAnalyzer
 from crm.db import UnitOfWork
 from crm.enums import OPEN_TICKET_STATUSES
 from crm.errors import NotFound
@@ -43,7 +41,7 @@ from crm.models import (
     UsageSnapshot,
 )
 from crm.schemas.types import Actor
-from crm.services import call_prep_arc
+from crm.services import call_prep_arc, sentiment
 
 INTERACTIONS: Final = 200
 CONTACTS: Final = 400
@@ -55,13 +53,7 @@ USAGE_POINTS: Final = 12
 ANALYSE_UNSCORED: Final = 30  # rows are scored when logged; this covers imports not yet backfilled
 BODY_CHARS: Final = 800
 # Signals that read feelings rather than topics: left out for a representative who opted out.
-FEELING_SIGNALS: Final = frozenset({"churn_signal", "praise_agent"})
 _OPEN = [s.value for s in OPEN_TICKET_STATUSES]
-
-
-@cache
-def _analyzer() -> LexiconSentimentAnalyzer:
-    return LexiconSentimentAnalyzer()
 
 
 def _top_emotions(emotions: Mapping[str, Any] | None) -> tuple[str, ...]:
@@ -81,7 +73,7 @@ def _top_emotions(emotions: Mapping[str, Any] | None) -> tuple[str, ...]:
 
 def _signals(raw: Sequence[Any] | None, *, profiling: bool) -> tuple[str, ...]:
     found = tuple(s for s in raw or () if isinstance(s, str))
-    return found if profiling else tuple(s for s in found if s not in FEELING_SIGNALS)
+    return found if profiling else tuple(s for s in found if s not in sentiment.FEELING_SIGNALS)
 
 
 async def _profile(uow: UnitOfWork, rep_id: int) -> tuple[RepProfile, int]:
@@ -147,6 +139,7 @@ async def _interactions(uow: UnitOfWork, rep_id: int, *, profiling: bool) -> lis
                 i.sentiment_score,
                 i.emotions,
                 i.signals,
+                i.crt_authored,
             )
             .where(i.representative_id == rep_id)
             .order_by(i.occurred_at.desc())
@@ -161,9 +154,14 @@ async def _interactions(uow: UnitOfWork, rep_id: int, *, profiling: bool) -> lis
         signals = _signals(row.signals, profiling=profiling)
         if profiling and row.sentiment_label is not None and row.sentiment_score is not None:
             score, emotions = float(row.sentiment_score), _top_emotions(row.emotions)
-        elif profiling and budget > 0 and (text := (row[6] or row.summary or "").strip()):
-            budget -= 1
-            result = _analyzer().analyze(text)
+        elif (
+            profiling
+            and not row.crt_authored
+            and budget > 0
+            and (text := (row[6] or row.summary or "").strip())
+        ):
+            budget -= 1  # an imported row not backfilled yet; text CRT sent is never the rep's mood
+            result = sentiment.offline_analyzer().analyze(text)
             score, emotions, signals = result.score, tuple(result.top_emotions()), tuple(result.signals)
         facts.append(
             InteractionFact(

@@ -20,11 +20,12 @@ async def log(uow: UnitOfWork, data: InteractionCreate, actor: Actor) -> tuple[I
     The text (body, else summary) is scored by the offline sentiment engine and stored in the row,
     unless CRT wrote it (``crt_authored``): our own words are never the representative's emotion.
     """
-    if await uow.session.get(Representative, data.representative_id) is None:
+    rep = await uow.session.get(Representative, data.representative_id)
+    if rep is None:
         raise NotFound(f"representative {data.representative_id} not found", rep_id=data.representative_id)
     values = data.model_dump()
     if not data.crt_authored:
-        values.update(sentiment.columns_for(data.body, data.summary))
+        values.update(sentiment.columns_for(data.body, data.summary, profiling=not rep.profiling_opt_out))
     inserted_id = await uow.session.scalar(
         insert(Interaction)
         .values(**{k: (v.value if hasattr(v, "value") else v) for k, v in values.items()})

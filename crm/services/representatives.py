@@ -17,6 +17,7 @@ from crm.models import Representative, ServiceTier
 from crm.models.people import CODE_DIGITS, PHONE_TAIL
 from crm.schemas.people import RepresentativeCreate, RepresentativeDTO, RepresentativeUpdate, RepSearchHit
 from crm.schemas.types import CODE_PATTERN, Actor
+from crm.services import sentiment
 
 
 async def _tier_id(uow: UnitOfWork, tier_code: str | None) -> int | None:
@@ -89,6 +90,11 @@ async def update(uow: UnitOfWork, rep_id: int, data: RepresentativeUpdate, actor
     audit.record(
         uow.session, actor, "representative.update", "representative", rep.id, before=before, after=after
     )
+    if after.profiling_opt_out and not before.profiling_opt_out:
+        cleared = await sentiment.forget_feelings(uow, rep.id)
+        audit.record(
+            uow.session, actor, "profiling.opt_out", "representative", rep.id, after={"interactions": cleared}
+        )
     await uow.commit()
     return after
 

@@ -16,11 +16,12 @@ from functools import cache
 from typing import Any, Final, cast
 
 from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy import text as sql
 
 from ai.sentiment import LexiconSentimentAnalyzer, SentimentResult
 from crm import audit
 from crm.db import UnitOfWork
-from crm.models import Interaction
+from crm.models import Interaction, Representative
 from crm.schemas.sentiment import BackfillReport
 from crm.schemas.types import Actor
 
@@ -58,22 +59,29 @@ def text_of(body: str | None, summary: str | None) -> str | None:
     return None
 
 
-def columns(result: SentimentResult) -> dict[str, Any]:
-    """The interaction columns for one result (the score fits ``numeric(4, 3)``)."""
+FEELING_SIGNALS: Final = frozenset({"churn_signal", "praise_agent"})
+"""Signals that read a person's feelings rather than a topic: never stored for someone who opted out."""
+
+
+def columns(result: SentimentResult, *, profiling: bool = True) -> dict[str, Any]:
+    """The interaction columns for one result (the score fits ``numeric(4, 3)``).
+
+    A representative who opted out of profiling gets the polarity only (how the service is going,
+    a business measure): no emotions and no feeling signals are stored, whatever the engine."""
     return {
         "sentiment_label": result.label,
         "sentiment_score": Decimal(str(round(result.score, 3))),
         "sentiment_confidence": result.confidence,
-        "emotions": dict(result.emotions),
-        "signals": list(result.signals),
+        "emotions": dict(result.emotions) if profiling else None,
+        "signals": [s for s in result.signals if profiling or s not in FEELING_SIGNALS],
         "sentiment_engine": result.engine[:ENGINE_COLUMN_CHARS],
     }
 
 
-def columns_for(body: str | None, summary: str | None) -> dict[str, Any]:
+def columns_for(body: str | None, summary: str | None, *, profiling: bool = True) -> dict[str, Any]:
     """Offline analysis columns for a new interaction; empty when it has no text."""
     text = text_of(body, summary)
-    return {} if text is None else columns(offline_analyzer().analyze(text))
+    return {} if text is None else columns(offline_analyzer().analyze(text), profiling=profiling)
 
 
 def unscored_count() -> Select[int]:
@@ -85,10 +93,12 @@ async def count_unscored(uow: UnitOfWork) -> int:
     return int(await uow.session.scalar(unscored_count()) or 0)
 
 
-def unscored_after(cursor: int, limit: int) -> Select[int, str | None, str | None]:
-    """The next unscored rows after id ``cursor``, in id order: a range scan of ix_interaction_unscored."""
+def unscored_after(cursor: int, limit: int) -> Select[int, str | None, str | None, bool]:
+    """The next unscored rows after id ``cursor``, in id order (a range scan of ix_interaction_unscored),
+    with whether their representative opted out of profiling."""
     return (
-        select(Interaction.id, Interaction.body, Interaction.summary)
+        select(Interaction.id, Interaction.body, Interaction.summary, Representative.profiling_opt_out)
+        .join(Representative, Representative.id == Interaction.representative_id)
         .where(_UNSCORED, Interaction.id > cursor)
         .order_by(Interaction.id)
         .limit(limit)
@@ -143,15 +153,24 @@ async def backfill(
         if not rows:
             break
         cursor, done = rows[-1].id, done + len(rows)
-        texts = [(row.id, text_of(row.body, row.summary)) for row in rows]
-        scored = [(row_id, text) for row_id, text in texts if text is not None]
-        results = await analyze([text for _, text in scored]) if scored else []
+        texts = [(row.id, text_of(row.body, row.summary), not row.profiling_opt_out) for row in rows]
+        scored = [(row_id, text, profiling) for row_id, text, profiling in texts if text is not None]
+        # Text of representatives who opted out of profiling never leaves for a model: the offline
+        # engine gives them the polarity, and columns() stores no emotion for them.
+        allowed = [(row_id, text) for row_id, text, profiling in scored if profiling]
+        opted_out = [(row_id, text) for row_id, text, profiling in scored if not profiling]
+        allowed_results = await analyze([t for _, t in allowed]) if allowed else []
+        opted_out_results = offline_analyzer().analyze_many([t for _, t in opted_out])
+        results = [
+            *((row_id, r, True) for (row_id, _), r in zip(allowed, allowed_results, strict=True)),
+            *((row_id, r, False) for (row_id, _), r in zip(opted_out, opted_out_results, strict=True)),
+        ]
         if results:
             await uow.session.execute(
-                _STORE, [_params(row_id, r) for (row_id, _), r in zip(scored, results, strict=True)]
+                _STORE, [_params(row_id, r, profiling=profiling) for row_id, r, profiling in results]
             )
             await uow.commit()
-        for scored_result in results:
+        for _, scored_result, _ in results:
             engines[scored_result.engine] = engines.get(scored_result.engine, 0) + 1
         report["scored"] += len(results)
         report["without_text"] += len(rows) - len(scored)
@@ -166,8 +185,33 @@ async def backfill(
     return summary
 
 
-def _params(row_id: int, result: SentimentResult) -> dict[str, Any]:
+def _params(row_id: int, result: SentimentResult, *, profiling: bool) -> dict[str, Any]:
     return {
         "b_id": row_id,
-        **{f"b_{name.removeprefix('sentiment_')}": v for name, v in columns(result).items()},
+        **{
+            f"b_{name.removeprefix('sentiment_')}": v
+            for name, v in columns(result, profiling=profiling).items()
+        },
     }
+
+
+_FORGET_FEELINGS = sql(
+    """
+    UPDATE interaction SET
+        emotions = NULL,
+        signals = (
+            SELECT coalesce(jsonb_agg(s), '[]'::jsonb) FROM jsonb_array_elements(signals) AS s
+            WHERE s #>> '{}' <> ALL(CAST(:feelings AS text[]))
+        )
+    WHERE representative_id = :rep_id AND (emotions IS NOT NULL OR signals ?| CAST(:feelings AS text[]))
+    """
+)  # ix_interaction_representative_id_occurred_at (representative prefix)
+
+
+async def forget_feelings(uow: UnitOfWork, rep_id: int) -> int:
+    """A representative opted out of profiling: the emotions and feeling signals stored on their
+    interactions go (the polarity stays). Returns how many rows changed; the caller commits."""
+    result = await uow.session.execute(
+        _FORGET_FEELINGS, {"rep_id": rep_id, "feelings": sorted(FEELING_SIGNALS)}
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

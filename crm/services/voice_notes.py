@@ -268,7 +268,9 @@ async def rewrite_interaction(uow: UnitOfWork, row: VoiceNote) -> dict[str, str 
         return None
     before = {"body": logged.body, "sentiment_label": logged.sentiment_label}
     logged.body, logged.summary = text, summary_of(text)
-    for column, value in sentiment.columns_for(text, None).items():
+    rep = await uow.session.get(Representative, row.representative_id)
+    profiling = rep is not None and not rep.profiling_opt_out
+    for column, value in sentiment.columns_for(text, None, profiling=profiling).items():
         setattr(logged, column, value)
     return before
 
