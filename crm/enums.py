@@ -215,6 +215,7 @@ class LLMCallStatus(StrEnum):
     BREAKER_OPEN = "breaker_open"
     COST_CAP = "cost_cap"
     CACHE_HIT = "cache_hit"
+    RESERVED = "reserved"
 
 
 def values(enum: type[StrEnum]) -> tuple[str, ...]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 CallStatus = Literal[
-    "ok", "error", "invalid", "timeout", "rate_limited", "breaker_open", "cost_cap", "cache_hit"
+    "ok", "error", "invalid", "timeout", "rate_limited", "breaker_open", "cost_cap", "cache_hit", "reserved"
 ]
+"""``reserved``: a call in flight, holding its estimated cost against today's cap until it settles."""
 FallbackReason = Literal[
     "no_api_key", "breaker_open", "cost_cap", "timeout", "invalid_output", "provider_error"
 ]

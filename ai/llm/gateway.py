@@ -2,7 +2,8 @@
 
 ``complete_json`` runs, in order: API-key check (none → :class:`NoAPIKey`, no network) → PII masking of
 every input → packing into the token budget → cache lookup (a hit costs nothing and is served even
-when the cost cap is reached) → daily cost cap → breaker, rate limit, request with retries → output
+when the cost cap is reached) → the call's most possible cost reserved against the daily cap,
+atomically (refused when it does not fit) → breaker, rate limit, request with retries → output
 guardrails → JSON parsing → unmasking → pydantic validation, with exactly one repair request if the
 answer is not valid JSON of the right shape (guardrail violations are not repaired: a model that leaked
 once is not asked again). One ledger record is written per call, whatever the outcome.
@@ -32,7 +33,7 @@ from ai.llm.config import GatewayConfig, RetryPolicy
 from ai.llm.errors import CallStatus, CostCapReached, GuardrailViolation, LLMError, LLMInvalidOutput, NoAPIKey
 from ai.llm.guardrails import OutputGuard
 from ai.llm.health import HealthReport
-from ai.llm.ledger import InMemoryUsageLedger, LLMCallRecord, UsageLedger
+from ai.llm.ledger import InMemoryUsageLedger, LLMCallRecord, Reservation, UsageLedger
 from ai.llm.rate_limit import TokenBucket
 from ai.llm.rendering import Message, build_messages, new_nonce, repair_messages
 from ai.llm.transport import AttemptTally, ChatTransport, ProviderReply
@@ -201,21 +202,34 @@ class LLMGateway:
                 await call.record("cache_hit", None, cache_hit=True)
                 return call.result(value, cache_hit=True, repaired=False)
 
-        if await self._ledger.cost_today() >= self._config.daily_cost_cap_usd:
+        nonce = new_nonce()
+        messages = build_messages(self._preamble, template, texts, schema, nonce)
+        # The most this call can cost (its request and a repair, each with the longest answer), held
+        # against today's cap before anything is sent, so concurrent calls never overshoot it together.
+        reservation = await self._ledger.reserve(
+            call.ledger_record("reserved", None, cost_usd=self._most_cost(messages, template)),
+            self._config.daily_cost_cap_usd,
+        )
+        if reservation is None:
             error = CostCapReached(f"today's LLM spend reached the {self._config.daily_cost_cap_usd} USD cap")
             await call.record(error.status, str(error))
             raise error
-
-        nonce = new_nonce()
-        messages = build_messages(self._preamble, template, texts, schema, nonce)
         try:
             value, content, repaired = await self._exchange(call, template, messages, schema, session, nonce)
         except LLMError as exc:
-            await call.record(exc.status, f"{type(exc).__name__}: {exc}")
+            await call.settle(reservation, exc.status, f"{type(exc).__name__}: {exc}")
+            raise
+        except Exception as exc:  # a bug or a cancellation of the exchange: settle what was spent
+            await call.settle(reservation, "error", f"{type(exc).__name__}: {exc}")
             raise
         await self._cache.put(key, content, self._config.cache_ttl_s)
-        await call.record("ok", None)
+        await call.settle(reservation, "ok", None)
         return call.result(value, cache_hit=False, repaired=repaired)
+
+    def _most_cost(self, messages: list[Message], template: PromptTemplate) -> float:
+        tokens_in = sum(estimate_tokens(m["content"]) + _MESSAGE_OVERHEAD_TOKENS for m in messages)
+        requests = 2  # the request and one repair
+        return self._config.cost_usd(requests * tokens_in, requests * template.max_output_tokens)
 
     def _mask_and_pack(
         self, inputs: Mapping[str, ContextSection | str], session: MaskSession, budget_tokens: int
@@ -326,24 +340,30 @@ class _Call:
     def cost_usd(self) -> float:
         return self._config.cost_usd(self.tally.tokens_in, self.tally.tokens_out)
 
-    async def record(self, status: CallStatus, error: str | None, *, cache_hit: bool = False) -> None:
-        await self._ledger.record(
-            LLMCallRecord(
-                template_id=self._template.id,
-                template_version=self._template.version,
-                model=self._config.model,
-                engine=self._config.model,
-                tokens_in=self.tally.tokens_in,
-                tokens_out=self.tally.tokens_out,
-                cost_usd=self.cost_usd,
-                latency_ms=self.latency_ms,
-                status=status,
-                cache_hit=cache_hit,
-                error=error[:1000] if error else None,
-                created_at=self._now(),
-                attempts=self.tally.attempts,
-            )
+    def ledger_record(
+        self, status: CallStatus, error: str | None, *, cache_hit: bool = False, cost_usd: float | None = None
+    ) -> LLMCallRecord:
+        return LLMCallRecord(
+            template_id=self._template.id,
+            template_version=self._template.version,
+            model=self._config.model,
+            engine=self._config.model,
+            tokens_in=self.tally.tokens_in,
+            tokens_out=self.tally.tokens_out,
+            cost_usd=self.cost_usd if cost_usd is None else cost_usd,
+            latency_ms=self.latency_ms,
+            status=status,
+            cache_hit=cache_hit,
+            error=error[:1000] if error else None,
+            created_at=self._now(),
+            attempts=self.tally.attempts,
         )
+
+    async def record(self, status: CallStatus, error: str | None, *, cache_hit: bool = False) -> None:
+        await self._ledger.record(self.ledger_record(status, error, cache_hit=cache_hit))
+
+    async def settle(self, reservation: Reservation, status: CallStatus, error: str | None) -> None:
+        await self._ledger.settle(reservation, self.ledger_record(status, error))
 
     def result(self, value: T, *, cache_hit: bool, repaired: bool) -> GatewayResult[T]:
         return GatewayResult(

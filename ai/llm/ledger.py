@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Protocol
 
@@ -49,8 +49,23 @@ class UsageStats:
         return self.cache_hits / self.calls if self.calls else 0.0
 
 
+Reservation = int
+"""A handle on a reserved call, to settle it."""
+
+
 class UsageLedger(Protocol):
-    async def record(self, call: LLMCallRecord) -> None: ...
+    async def record(self, call: LLMCallRecord) -> None:
+        """A call that spent nothing it had to reserve (a cache hit, a refusal)."""
+        ...
+
+    async def reserve(self, call: LLMCallRecord, cap_usd: float) -> Reservation | None:
+        """Hold ``call.cost_usd`` (the most the call can cost) against today's cap, atomically across
+        every caller (processes included): None, holding nothing, when it does not fit."""
+        ...
+
+    async def settle(self, reservation: Reservation, call: LLMCallRecord) -> None:
+        """Replace the reservation by what the call really cost and how it ended."""
+        ...
 
     async def cost_today(self) -> float: ...
 
@@ -76,6 +91,20 @@ class InMemoryUsageLedger:
         self.records.append(call)
         day = self._day(call.created_at)
         self._cost_by_day[day] = self._cost_by_day.get(day, 0.0) + call.cost_usd
+
+    async def reserve(self, call: LLMCallRecord, cap_usd: float) -> Reservation | None:
+        # No await between the check and the booking: atomic within the event loop.
+        day = self._day(call.created_at)
+        if self._cost_by_day.get(day, 0.0) + call.cost_usd > cap_usd:
+            return None
+        await self.record(replace(call, status="reserved"))
+        return len(self.records) - 1
+
+    async def settle(self, reservation: Reservation, call: LLMCallRecord) -> None:
+        held = self.records[reservation]
+        day = self._day(held.created_at)
+        self._cost_by_day[day] = self._cost_by_day.get(day, 0.0) - held.cost_usd + call.cost_usd
+        self.records[reservation] = replace(call, created_at=held.created_at)
 
     async def cost_today(self) -> float:
         return self._cost_by_day.get(self._day(self._now()), 0.0)
