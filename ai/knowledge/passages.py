@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from ai.context import ContextRecord, ContextSection
 from ai.knowledge.analysis import Analyzer
-from ai.knowledge.injection import defang, looks_like_instruction
 from ai.knowledge.types import SearchHit
+from ai.text.injection import looks_like_instruction
 
 CITATION = re.compile(r"\s?\[(\d{1,2})\]")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|[0-9۰-۹]{1,3}[.)\-])\s+")
@@ -54,12 +54,13 @@ def number_sources(hits: Sequence[SearchHit], max_sources: int) -> list[Source]:
 
 
 def context_section(name: str, sources: Sequence[Source]) -> ContextSection:
-    """Passages for a prompt, most relevant first, each ``[n] title › heading: text`` and defanged."""
+    """Passages for a prompt, most relevant first, each ``[n] title › heading: text`` (the gateway marks
+    instruction-like sentences in them, as in every input)."""
     records = []
     for source in sources:
         for hit in source.hits:
             label = " › ".join(p for p in (hit.chunk.title, hit.chunk.heading_path) if p)
-            records.append(ContextRecord(f"{label}: {defang(hit.passage())}", id=str(source.n)))
+            records.append(ContextRecord(f"{label}: {hit.passage()}", id=str(source.n)))
     return ContextSection(name, priority=0, records=records)
 
 

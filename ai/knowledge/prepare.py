@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ai.knowledge.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document
-from ai.knowledge.injection import looks_like_instruction
 from ai.knowledge.types import Chunk, ParsedDocument, Section
 from ai.pii import MaskSession, mask
+from ai.text.injection import looks_like_instruction
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from ai.knowledge.hub import KnowledgeHub, query_words
-from ai.knowledge.injection import looks_like_instruction
 from ai.knowledge.matching import matching_hits
 from ai.knowledge.passages import Citation, Source, context_section, number_sources, trim
 from ai.knowledge.types import Chunk
 from ai.llm import OFFLINE_ENGINE, AIResult, LLMGateway, LLMInvalidOutput, run_with_fallback
 from ai.llm.gateway import GatewayResult
 from ai.prompts import load_template
+from ai.text.injection import looks_like_instruction
 from ai.text.language import LANGUAGE_NAMES, Language
 
 _STEP = re.compile(r"^\s*([0-9۰-۹]{1,2})[.)\-]\s+(.+)$")

@@ -1,12 +1,13 @@
 """The LLM gateway: the only way any feature talks to an external model.
 
 ``complete_json`` runs, in order: API-key check (none → :class:`NoAPIKey`, no network) → PII masking of
-every input → packing into the token budget → cache lookup (a hit costs nothing and is served even
-when the cost cap is reached) → the call's most possible cost reserved against the daily cap,
-atomically (refused when it does not fit) → breaker, rate limit, request with retries → output
-guardrails → JSON parsing → unmasking → pydantic validation, with exactly one repair request if the
-answer is not valid JSON of the right shape (guardrail violations are not repaired: a model that leaked
-once is not asked again). One ledger record is written per call, whatever the outcome.
+every input, and its instruction-like sentences marked as quoted data → packing into the token budget →
+cache lookup (a hit costs nothing and is served even when the cost cap is reached) → the call's most
+possible cost reserved against the daily cap, atomically (refused when it does not fit) → breaker, rate
+limit, request with retries → output guardrails → JSON parsing → unmasking → pydantic validation, with
+exactly one repair request if the answer is not valid JSON of the right shape (guardrail violations are
+not repaired: a model that leaked once is not asked again). One ledger record is written per call,
+whatever the outcome.
 
 The whole call, retries and repair included, is bounded by ``timeout_s``.
 """
@@ -39,6 +40,7 @@ from ai.llm.rendering import Message, build_messages, new_nonce, repair_messages
 from ai.llm.transport import AttemptTally, ChatTransport, ProviderReply
 from ai.pii import MaskSession, mask, unmask
 from ai.prompts import PromptTemplate, SystemPreamble, load_preamble
+from ai.text.injection import mark
 
 T = TypeVar("T", bound=BaseModel)
 V = TypeVar("V")
@@ -237,10 +239,11 @@ class LLMGateway:
         sections = []
         for name, item in inputs.items():
             if isinstance(item, str):
-                sections.append(ContextSection(name, -1, [mask(item, session)], required=True))
+                sections.append(ContextSection(name, -1, [mark(mask(item, session))], required=True))
             else:
                 records = [
-                    replace(record, text=mask(record.text, session)) for record in item.normalized_records()
+                    replace(record, text=mark(mask(record.text, session)))
+                    for record in item.normalized_records()
                 ]
                 sections.append(replace(item, name=name, records=records))
         return pack(sections, budget_tokens)

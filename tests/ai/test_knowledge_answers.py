@@ -14,9 +14,9 @@ import pytest
 from ai.knowledge.answer import answer
 from ai.knowledge.drafting import DraftRequest, compose, draft_offline, revise
 from ai.knowledge.hub import KnowledgeHub
-from ai.knowledge.injection import MARKER_OPEN
 from ai.knowledge.troubleshoot import diagnose, ordered_lists
 from ai.llm import LLMGateway
+from ai.text.injection import MARKER_OPEN
 from chronos.emulators.llm import LLMEmulator, Reply
 from tests.ai.test_gateway_support import FAST_RETRIES, config_for
 from tests.ai.test_knowledge_support import BAD, DOCS, eval_hub, ingest, new_hub
