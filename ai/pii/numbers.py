@@ -21,10 +21,13 @@ Checks, in this order for one candidate (digits are the groups' digits joined):
   bare ten-digit ``9…`` only as Iranian mobiles. Numbers grouped in threes after a short head
   (``9 120 000 000``) are amounts, never phones, unless they start with ``+``.
 
-Never candidates: groups glued to Latin letters (``REP-0043``, ``a6037…``, ``nonce=0123abcd``), UUIDs,
-IPv4 addresses (with their port) and dates (``1405/09/16``, ``2026-12-08``), so no check can join them
-with a neighbour. Separators of one candidate must agree: spaces and dashes mix (the ways people type
-phones), ``.``, ``/`` and ``_`` only with themselves, so ``1405/09/16 1234567`` stays two numbers.
+Never candidates: digits glued to Latin letters and every part of the token they are in (``a6037…``,
+``nonce=0123abcd``, ``9e11-1234``), UUIDs, IPv4 addresses (with their port) and dates (``1405/09/16``,
+``2026-12-08``), so no check can join them with a neighbour. Letters alone do not block: ``REP-0043``
+keeps ``0043`` (too short for anything) and ``Tel-0912 345 6789`` is a phone.
+
+Separators of one candidate must agree: spaces and dashes mix (the ways people type phones), ``.``,
+``/`` and ``_`` only with themselves, so ``1405/09/16 1234567`` stays two numbers.
 """
 
 from __future__ import annotations
@@ -45,8 +48,11 @@ _MAX_DIGITS = SHEBA_DIGITS
 _MIN_DIGITS = 7  # the shortest valid international numbers; every national form is longer
 _PREFIXED_SHEBA = re.compile(r"(?<![A-Za-z0-9])IR(?:[ \u00a0\u200c\-./_]?[0-9]){24}(?![0-9])", re.IGNORECASE)
 
+# A token (``a-b_c``) with a part where digits touch Latin letters is a machine identifier (a hash, a
+# nonce, a hex id); its digits are never personal data. Codes such as ``REP-0043`` or ``Tel-0912…``
+# keep their digit parts as candidates: the checks decide.
 _IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*")
-_LETTER_AND_DIGIT = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])")
+_GLUED = re.compile(r"[A-Za-z][0-9]|[0-9][A-Za-z]")
 _UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _IPV4 = re.compile(r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?::[0-9]{1,5})?(?![0-9]|\.[0-9])")
 _DATE = re.compile(
@@ -72,7 +78,7 @@ class _Group:
 
 def _block_non_numbers(text: str, claims: Claims) -> None:
     for match in _IDENTIFIER.finditer(text):
-        if _LETTER_AND_DIGIT.match(match.group()):
+        if _GLUED.search(match.group()):
             claims.block(*match.span())
     for pattern in (_UUID, _DATE):
         for match in pattern.finditer(text):

@@ -145,3 +145,8 @@ def test_empty_and_clean_text_is_untouched() -> None:
         "نماینده از سرعت V2Ray راضی است؛ ۳ کاربر جدید."
     )
     assert len(session) == 0
+
+
+@pytest.mark.parametrize("text", ["Tel-0912 345 6789", "mobile_09123456789", "tel:+989123456789"])
+def test_a_phone_after_a_latin_label_is_still_a_phone(text: str) -> None:
+    assert [(match.kind, match.canonical) for match in find_pii(text)] == [("PHONE", "+989123456789")]
