@@ -4,8 +4,8 @@ Two strengths:
 
 * :func:`normalize` is for storage and display. Arabic letter variants become Persian (ي→ی, ك→ک),
   Persian and Arabic-Indic digits become ASCII (the canonical stored form; the fa locale renders them
-  back), ZWNJ is tidied (kept between letters, removed where meaningless), diacritics and tatweel go,
-  and runs of white space collapse.
+  back), ZWNJ is tidied (kept between letters, removed where meaningless), NUL bytes, diacritics and
+  tatweel go, and runs of white space collapse.
 * :func:`fold` is for matching. On top of :func:`normalize` it merges letters people use
   interchangeably when typing names (ئ/ی, أ/إ/آ/ا, ؤ/و, ة/ه), lowercases Latin, and treats ZWNJ
   as a space, so «محمد‌حسین», «محمد حسین» and «محمدحسین» fold to comparable keys.
@@ -36,11 +36,12 @@ _REWRITES = {
     **_DIGIT_VALUES,
 }
 _REWRITE = re.compile("[" + "".join(_REWRITES) + "]")
-# Dropped outright: bidi marks, BOM, tatweel, harakat/tanwin/shadda/sukun, superscript alef.
+# Dropped outright: NUL (never text, and PostgreSQL refuses it in a text column), bidi marks, BOM,
+# tatweel, harakat/tanwin/shadda/sukun, superscript alef.
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Direction marks, embeddings, overrides and isolates: in someone else's text they can make a message
 read differently from what it says (U+202E turns «exe.txt» into «txt.exe»), so shown text drops them."""
-_DROP = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u0640\u064b-\u065f\u0670]")
+_DROP = re.compile("[\x00\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u0640\u064b-\u065f\u0670]")
 
 _FOLD_MAP = str.maketrans(
     {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
+
+from crm.importing.formulas import csv_writer
 
 
 class RejectedRow(NamedTuple):
@@ -20,13 +21,15 @@ def rejects_path(source: Path) -> Path:
 
 
 def write_rejects(path: Path, header: Sequence[str], rows: Sequence[RejectedRow]) -> None:
-    """``line`` and ``error`` first, then the original columns and values untouched.
+    """``line`` and ``error`` first, then the original columns and values.
 
-    UTF-8 with a byte-order mark so Excel shows Persian correctly; once fixed, the file can be
-    imported again as it is (``line`` and ``error`` are ignored as unknown columns).
+    UTF-8 with a byte-order mark so Excel shows Persian correctly. Cells a spreadsheet would run as a
+    formula get a leading quote (``crm.importing.formulas``), which the importer removes again, so
+    once fixed the file can be imported as it is (``line`` and ``error`` are ignored as unknown
+    columns).
     """
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["line", "error", *header])
         for row in sorted(rows):
             writer.writerow([row.line, row.error, *row.raw])

@@ -133,7 +133,14 @@ class RepresentativeImporter(EntityImporter):
         )
 
     def _check_unique(self, line: int, dto: RepresentativeCreate) -> None:
-        """Phones and Telegram ids are unique: across the file, and against other stored codes."""
+        """Phones and Telegram ids are unique: across the file, and against other stored codes. A
+        Telegram id is also never an agent's (one account is one person; the database refuses it too,
+        but here the row gets the reason and the rest of the file can still be imported)."""
+        if dto.telegram_user_id is not None and dto.telegram_user_id in self._agents:
+            raise RowInvalid(
+                f"telegram_user_id: {dto.telegram_user_id} is a CRT agent's Telegram account; "
+                "one account cannot be both an agent's and a representative's"
+            )
         checks: list[tuple[str, Any, dict[Any, int], dict[Any, str]]] = [
             ("phone", dto.phone, self._phone_lines, self._phone_owner),
             ("telegram_user_id", dto.telegram_user_id, self._telegram_lines, self._telegram_owner),

@@ -175,7 +175,7 @@ async def _stage_rows(
     batch: list[StagedRow] = []
     for row in source.rows():
         tally.read += 1
-        problem = row.shape_error()
+        problem = row.shape_error() or row.nul_error()
         if problem is None:
             try:
                 parsed = importer.parse(row)

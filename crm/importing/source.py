@@ -17,10 +17,13 @@ from types import TracebackType
 from typing import BinaryIO, Self
 
 from crm.importing.errors import ImportFileError
+from crm.importing.formulas import unquoted
 
 SAMPLE_BYTES = 64 * 1024
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF16_NUL_SHARE = 4
+"""A sample where one byte in four or more is NUL is UTF-16 (ASCII there is half NUL), not damage."""
 
 
 class RowInvalid(ValueError):
@@ -45,11 +48,15 @@ class CsvRow:
     header: Header
 
     def cell(self, column: str) -> str | None:
-        """The trimmed value, or None when the column is absent or the cell is blank."""
+        """The trimmed value, or None when the column is absent or the cell is blank.
+
+        A cell that Chronos quoted against formula injection (``'=…`` in a rejects file) reads as it
+        was before the quote.
+        """
         position = self.header.index.get(column)
         if position is None:
             return None
-        value = self.values[position].strip()
+        value = unquoted(self.values[position]).strip()
         return value or None
 
     def require(self, column: str) -> str:
@@ -63,6 +70,27 @@ class CsvRow:
         if len(self.values) == expected:
             return None
         return f"row has {len(self.values)} fields but the header has {expected} (an unquoted comma?)"
+
+    def nul_error(self) -> str | None:
+        """Cells holding a NUL byte: the row is rejected, never imported with the byte dropped.
+
+        NUL is never text; in a CSV it means a damaged export or a cell pasted from binary data, so
+        the rest of the cell may not be what the operator thinks either. PostgreSQL would refuse it
+        anyway. The row stays in the report (and, with ``--skip-invalid``, in the rejects file) as
+        it was, so nothing is lost.
+        """
+        names = self.header.original
+        columns = [
+            names[position] if position < len(names) else f"column {position + 1}"
+            for position, value in enumerate(self.values)
+            if "\x00" in value
+        ]
+        if not columns:
+            return None
+        return (
+            f"{', '.join(columns)}: contains a NUL byte (\\x00), which is not text; "
+            "remove it (the file may be damaged, or exported in another encoding)"
+        )
 
 
 def _encoding_advice(path: Path, data: bytes, line: int) -> str:
@@ -95,6 +123,11 @@ def _line_at(path: Path, offset: int) -> int:
 def _check_sample(path: Path, sample: bytes) -> None:
     if sample.startswith(_UTF16_BOMS):
         raise ImportFileError(f"{path.name} is UTF-16 text; save it again as 'CSV UTF-8'")
+    if b"\x00" in sample and sample.count(b"\x00") * _UTF16_NUL_SHARE >= len(sample):
+        raise ImportFileError(
+            f"{path.name} looks like UTF-16 text without a byte-order mark (every other byte is NUL); "
+            "save it again as 'CSV UTF-8'"
+        )
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         text = decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
@@ -112,6 +145,9 @@ def _parse_header(path: Path, row: list[str], required: Collection[str]) -> Head
                     f"{path.name} separates columns with {name}; Chronos reads comma-separated files. "
                     "Save it again as 'CSV UTF-8 (Comma delimited)'"
                 )
+    if any("\x00" in name for name in row):
+        raise ImportFileError(f"{path.name}: the header contains a NUL byte (\\x00); the file may be damaged")
+    row = [unquoted(name) for name in row]
     names = [name.strip().lower() for name in row]
     blank = [str(position + 1) for position, name in enumerate(names) if not name]
     if blank:

@@ -21,6 +21,7 @@ class CrtAgent(Base):
     )
 
     id: Mapped[IntPK]
+    # Never also a representative's: trigger telegram_user_id_one_person (migration 20261208_0401).
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), server_default=AgentRole.AGENT.value)
@@ -76,6 +77,7 @@ class Representative(Base):
     name_key: Mapped[str] = mapped_column(Text)
     name_trigrams: Mapped[list[str]] = mapped_column(ARRAY(Text))
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # Never also an agent's: trigger telegram_user_id_one_person (migration 20261208_0401).
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     city: Mapped[str | None] = mapped_column(String(80))
     province: Mapped[str | None] = mapped_column(String(80))

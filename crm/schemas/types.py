@@ -6,7 +6,15 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from ai.text.persian import normalize, to_ascii_digits
 from ai.text.phone import normalize_phone
@@ -74,8 +82,31 @@ Toman = Annotated[Decimal, BeforeValidator(parse_amount)]
 UtcDatetime = AwareDatetime
 
 
+def _without_nul(value: Any) -> Any:
+    """``value`` with every NUL byte removed from its strings (inside dicts, lists and tuples too)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_without_nul(item) for item in value)
+    return value
+
+
 class DTO(BaseModel):
+    """Every DTO drops NUL bytes from its string input before any field validator runs.
+
+    NUL is never text (a client bug, a damaged file), and PostgreSQL refuses it in text and JSONB
+    columns, so a message carrying one would fail to be stored and be lost. Dropping it loses nothing
+    a reader could see. Rows read back from the database (``from_attributes``) cannot hold one.
+    """
+
     model_config = ConfigDict(from_attributes=True, frozen=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nul_bytes(cls, data: Any) -> Any:
+        return _without_nul(data)
 
 
 class Actor(DTO):

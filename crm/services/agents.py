@@ -15,15 +15,27 @@ from crm.models import CrtAgent, Representative
 from crm.schemas.people import AgentCreate, AgentDTO
 from crm.schemas.types import Actor
 
+ONE_PERSON_PER_ACCOUNT = "telegram_user_id_one_person"
+"""The database's rule (a trigger on both tables) that an agent's Telegram id is never a
+representative's; its name is in the error when a concurrent write loses the race."""
 
-async def create(uow: UnitOfWork, data: AgentCreate, actor: Actor) -> AgentDTO:
+
+def _linked_to_representative(telegram_user_id: int) -> AlreadyExists:
+    return AlreadyExists(
+        "this Telegram account is linked to a representative", telegram_user_id=telegram_user_id
+    )
+
+
+async def _refuse_representative_account(uow: UnitOfWork, telegram_user_id: int) -> None:
     linked_rep = await uow.session.scalar(
-        select(Representative.id).where(Representative.telegram_user_id == data.telegram_user_id)
+        select(Representative.id).where(Representative.telegram_user_id == telegram_user_id)
     )
     if linked_rep is not None:
-        raise AlreadyExists(
-            "this Telegram account is linked to a representative", telegram_user_id=data.telegram_user_id
-        )
+        raise _linked_to_representative(telegram_user_id)
+
+
+async def create(uow: UnitOfWork, data: AgentCreate, actor: Actor) -> AgentDTO:
+    await _refuse_representative_account(uow, data.telegram_user_id)
     agent = CrtAgent(
         telegram_user_id=data.telegram_user_id,
         full_name=data.full_name,
@@ -35,6 +47,8 @@ async def create(uow: UnitOfWork, data: AgentCreate, actor: Actor) -> AgentDTO:
         await uow.session.flush()
     except IntegrityError as exc:
         await uow.rollback()
+        if ONE_PERSON_PER_ACCOUNT in str(exc.orig):  # a representative linked it meanwhile
+            raise _linked_to_representative(data.telegram_user_id) from exc
         raise AlreadyExists(
             "an agent with this Telegram id exists", telegram_user_id=data.telegram_user_id
         ) from exc
@@ -94,11 +108,16 @@ async def set_locale(uow: UnitOfWork, agent_id: int, locale: Locale, actor: Acto
 
 
 async def ensure_admins(uow: UnitOfWork, telegram_ids: Iterable[int]) -> list[AgentDTO]:
-    """First admins come from ADMIN_TELEGRAM_IDS; existing rows are promoted and reactivated."""
+    """First admins come from ADMIN_TELEGRAM_IDS; existing rows are promoted and reactivated.
+
+    An id linked to a representative is refused (AlreadyExists), as :func:`create` refuses it: the
+    setting names the wrong account, or the representative's link is wrong; a person decides which.
+    """
     result = []
     for telegram_id in telegram_ids:
         agent = await uow.session.scalar(select(CrtAgent).where(CrtAgent.telegram_user_id == telegram_id))
         if agent is None:
+            await _refuse_representative_account(uow, telegram_id)
             agent = CrtAgent(
                 telegram_user_id=telegram_id, full_name=f"Admin {telegram_id}", role=AgentRole.ADMIN.value
             )

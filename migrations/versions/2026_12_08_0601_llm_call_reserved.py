@@ -1,7 +1,7 @@
 """LLM calls reserve their most possible cost against the daily cap before they are sent.
 
 Revision ID: 20261208_0601
-Revises: 20261207_0304
+Revises: 20261208_0401
 Create Date: 2026-12-08
 
 A row in ``reserved`` is a call in flight: it holds the call's most possible cost (request and repair,
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "20261208_0601"
-down_revision: str | None = "20261207_0304"
+down_revision: str | None = "20261208_0401"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

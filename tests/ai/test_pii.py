@@ -53,8 +53,13 @@ def test_different_values_get_numbered_placeholders_in_reading_order() -> None:
     assert session.placeholders == {"[EMAIL_1]", "[PHONE_1]", "[PHONE_2]", "[HANDLE_1]"}
 
 
-@pytest.mark.parametrize("text", ["02188887777", "021 8888 7777", "08001234567", "شماره 12345", "09121234"])
-def test_landlines_and_short_numbers_are_not_mobiles(text: str) -> None:
+@pytest.mark.parametrize("landline", ["02188887777", "021 8888 7777", "(021) 8888-7777", "+98 21 8888 7777"])
+def test_landlines_with_their_area_code_are_phones(landline: str) -> None:
+    assert [(match.kind, match.canonical) for match in find_pii(landline)] == [("PHONE", "+982188887777")]
+
+
+@pytest.mark.parametrize("text", ["08001234567", "شماره 12345", "09121234", "2188887777"])
+def test_invalid_short_or_trunkless_landline_numbers_are_not_phones(text: str) -> None:
     assert not any(match.kind == "PHONE" for match in find_pii(text))
 
 
@@ -140,3 +145,8 @@ def test_empty_and_clean_text_is_untouched() -> None:
         "نماینده از سرعت V2Ray راضی است؛ ۳ کاربر جدید."
     )
     assert len(session) == 0
+
+
+@pytest.mark.parametrize("text", ["Tel-0912 345 6789", "mobile_09123456789", "tel:+989123456789"])
+def test_a_phone_after_a_latin_label_is_still_a_phone(text: str) -> None:
+    assert [(match.kind, match.canonical) for match in find_pii(text)] == [("PHONE", "+989123456789")]
