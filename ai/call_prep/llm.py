@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from ai.action_guard import action_problems
 from ai.call_prep import facts
 from ai.call_prep.context import sections
 from ai.call_prep.inputs import PrepInput
@@ -90,12 +91,7 @@ def in_language(answer: LLMBriefing, language: Language) -> bool:
     """Whether most letters the model wrote, outside «quotes» of what people said, are in ``language``'s
     script. Names (of people, plans, cities) stay Persian in English text, so one script need not be
     all of it; an English agent handed a Persian briefing is what this catches."""
-    written = " ".join(
-        _QUOTED.sub(" ", text)
-        for field in LLMBriefing.model_fields
-        for entry in getattr(answer, field)
-        for text in (entry.text, getattr(entry, "purpose", ""), getattr(entry, "pitch", ""))
-    )
+    written = " ".join(_QUOTED.sub(" ", text) for text in answer.texts())
     letters = [char for char in written if char.isalpha()]
     if not letters:
         return True
@@ -104,5 +100,12 @@ def in_language(answer: LLMBriefing, language: Language) -> bool:
 
 
 async def ask(gateway: LLMGateway, inp: PrepInput, language: Language) -> GatewayResult[LLMBriefing]:
-    """One gateway call; raises :class:`ai.llm.LLMError` subclasses on any failure."""
-    return await gateway.complete_json(template(), sections(inp, language), LLMBriefing)
+    """One gateway call; raises :class:`ai.llm.LLMError` subclasses on any failure. The agent acts on
+    every line of a briefing, so every line passes the action guard (no links, credential requests or
+    false urgency: call prep quotes no document that could vouch for a link)."""
+    return await gateway.complete_json(
+        template(),
+        sections(inp, language),
+        LLMBriefing,
+        check=lambda answer: action_problems(answer.texts(), audience="agent"),
+    )

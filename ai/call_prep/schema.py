@@ -149,3 +149,13 @@ class LLMBriefing(BaseModel):
     risks: list[LLMItem] = Field(default_factory=list, max_length=5)
     opportunities: list[LLMOpportunity] = Field(default_factory=list, max_length=4)
     questions: list[LLMItem] = Field(min_length=1, max_length=5)
+
+    def texts(self) -> list[str]:
+        """Everything the model wrote, item by item (texts, purposes, pitches)."""
+        return [
+            text
+            for field in LLMBriefing.model_fields
+            for entry in getattr(self, field)
+            for text in (entry.text, getattr(entry, "purpose", ""), getattr(entry, "pitch", ""))
+            if text
+        ]

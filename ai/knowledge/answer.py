@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from ai.action_guard import action_problems
 from ai.knowledge.hub import KnowledgeHub, query_words
 from ai.knowledge.passages import (
     Citation,
@@ -30,6 +31,7 @@ from ai.knowledge.passages import (
     sentences,
     trim,
     usable,
+    vouched_hosts,
 )
 from ai.llm import OFFLINE_ENGINE, AIResult, LLMGateway, LLMInvalidOutput, run_with_fallback
 from ai.llm.gateway import GatewayResult
@@ -151,6 +153,9 @@ async def answer(
                 "passages": context_section("passages", sources),
             },
             LLMAnswer,
+            check=lambda value: action_problems(
+                [value.answer], audience="agent", trusted=vouched_hosts(sources)
+            ),
         )
         by_number = {source.n: source for source in sources}
         allowed = {int(n) for n in reply.evidence_ids if n.isdigit()} & set(by_number)

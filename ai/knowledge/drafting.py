@@ -17,11 +17,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ai.action_guard import action_problems, trusted_hosts
 from ai.context import ContextSection
 from ai.knowledge import draft_phrases as phrases
 from ai.knowledge.draft_facts import SHORT_GUIDE_STEPS, CrmNote, DraftFacts, DraftGuide, find_guide
 from ai.knowledge.hub import KnowledgeHub
-from ai.knowledge.passages import context_section, number_sources, trim
+from ai.knowledge.passages import Source, context_section, number_sources, trim, vouched_hosts
 from ai.llm import AIResult, LLMGateway, run_with_fallback
 from ai.llm.gateway import GatewayResult
 from ai.prompts import load_template
@@ -191,18 +192,28 @@ async def compose(
 
     async def llm() -> GatewayResult[Draft]:
         assert gateway is not None
-        passages = ContextSection("passages", priority=1, records=[])
+        sources: list[Source] = []
         if hub is not None:
             result = await asyncio.to_thread(hub.search, request.goal, 4, "hybrid")
             if result.confidence >= hub.settings.min_confidence:
-                passages = context_section("passages", number_sources(result.hits, 2))
+                sources = number_sources(result.hits, 2)
+        guide = request.guide.as_data() if request.guide is not None else "(none)"
         values: dict[str, ContextSection | str] = {
             "request": _request_text(request),
             "facts": request.facts.as_data(),
-            "guide": request.guide.as_data() if request.guide is not None else "(none)",
-            "passages": passages,
+            "guide": guide,
+            "passages": context_section("passages", sources),
         }
-        reply = await gateway.complete_json(load_template("kb_draft"), values, LLMDraft)
+        # Links the hub's guide or passages name may be repeated; no other link goes to a customer.
+        vouched = vouched_hosts(sources) | (
+            trusted_hosts([guide]) if request.guide is not None else frozenset()
+        )
+        reply = await gateway.complete_json(
+            load_template("kb_draft"),
+            values,
+            LLMDraft,
+            check=lambda value: action_problems([value.text], audience="representative", trusted=vouched),
+        )
         notes: list[CrmNote] = ["guide"] if request.guide is not None else []
         return reply.map(
             lambda value: Draft(request=request, text=value.text.strip(), intent=intent, crm_notes=notes)
@@ -222,6 +233,9 @@ async def revise(draft: Draft, revision: Revision, *, gateway: LLMGateway | None
             load_template("kb_draft_revise"),
             {"draft": draft.text, "change": phrases.REVISIONS[revision]},
             LLMDraft,
+            check=lambda value: action_problems(
+                [value.text], audience="representative", trusted=trusted_hosts([draft.text])
+            ),
         )
         return reply.map(
             lambda value: Draft(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from ai.action_guard import trusted_hosts
 from ai.context import ContextRecord, ContextSection
 from ai.knowledge.analysis import Analyzer
 from ai.knowledge.types import SearchHit
@@ -62,6 +63,18 @@ def context_section(name: str, sources: Sequence[Source]) -> ContextSection:
             label = " › ".join(p for p in (hit.chunk.title, hit.chunk.heading_path) if p)
             records.append(ContextRecord(f"{label}: {hit.passage()}", id=str(source.n)))
     return ContextSection(name, priority=0, records=records)
+
+
+def vouched_hosts(sources: Sequence[Source]) -> frozenset[str]:
+    """The hosts the given passages link to, from chunks not flagged as instruction-like: a link CRT's
+    own documents name is one an answer written from them may repeat."""
+    return trusted_hosts(
+        chunk.text
+        for source in sources
+        for hit in source.hits
+        for chunk in (hit.context or (hit.chunk,))
+        if not chunk.flagged
+    )
 
 
 def trim(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:

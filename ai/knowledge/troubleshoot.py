@@ -14,9 +14,10 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from ai.action_guard import action_problems
 from ai.knowledge.hub import KnowledgeHub, query_words
 from ai.knowledge.matching import matching_hits
-from ai.knowledge.passages import Citation, Source, context_section, number_sources, trim
+from ai.knowledge.passages import Citation, Source, context_section, number_sources, trim, vouched_hosts
 from ai.knowledge.types import Chunk
 from ai.llm import OFFLINE_ENGINE, AIResult, LLMGateway, LLMInvalidOutput, run_with_fallback
 from ai.llm.gateway import GatewayResult
@@ -137,6 +138,9 @@ async def diagnose(
                 "passages": context_section("passages", sources),
             },
             LLMPath,
+            check=lambda path: action_problems(
+                [step.text for step in path.steps], audience="agent", trusted=vouched_hosts(sources)
+            ),
         )
         by_number = {source.n: source for source in sources}
         allowed = {int(n) for n in reply.evidence_ids if n.isdigit()} & set(by_number)

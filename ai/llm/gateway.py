@@ -19,7 +19,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -163,12 +163,16 @@ class LLMGateway:
         schema: type[T],
         *,
         budget_tokens: int | None = None,
+        check: Callable[[T], Sequence[str]] | None = None,
     ) -> GatewayResult[T]:
         """Ask the model for a JSON object of shape ``schema``; raises :class:`LLMError` subclasses.
 
         ``inputs`` are keyed by the template's ``{{markers}}``; plain strings are required data, sections
         are packed by priority into ``budget_tokens`` (default: the template's). Raises
         :class:`ai.context.ContextBudgetExceeded` if required inputs alone exceed the budget.
+        ``check`` names what makes a parsed (unmasked) answer unusable however it is repaired — e.g.
+        :func:`ai.action_guard.action_violations` on text a person will send or act on; any problem is a
+        :class:`GuardrailViolation` (recorded ``invalid``, never cached, never repaired).
         """
         if not self._config.enabled:
             raise NoAPIKey("no LLM API key is configured")
@@ -197,9 +201,9 @@ class LLMGateway:
         cached = await self._cache.get(key)
         if cached is not None:
             try:
-                value = self._accept(cached, schema, session, nonce=None)
+                value = self._accept(cached, schema, session, nonce=None, check=check)
             except LLMInvalidOutput:
-                pass  # the schema changed since the entry was stored; ask again
+                pass  # the schema or a check changed since the entry was stored; ask again
             else:
                 await call.record("cache_hit", None, cache_hit=True)
                 return call.result(value, cache_hit=True, repaired=False)
@@ -217,7 +221,9 @@ class LLMGateway:
             await call.record(error.status, str(error))
             raise error
         try:
-            value, content, repaired = await self._exchange(call, template, messages, schema, session, nonce)
+            value, content, repaired = await self._exchange(
+                call, template, messages, schema, session, nonce, check
+            )
         except LLMError as exc:
             await call.settle(reservation, exc.status, f"{type(exc).__name__}: {exc}")
             raise
@@ -256,17 +262,18 @@ class LLMGateway:
         schema: type[T],
         session: MaskSession,
         nonce: str,
+        check: Callable[[T], Sequence[str]] | None,
     ) -> tuple[T, str, bool]:
         deadline = call.started + self._config.timeout_s
         reply = await self._send(call, template, messages, deadline)
         try:
-            return self._accept(reply.content, schema, session, nonce), reply.content, False
+            return self._accept(reply.content, schema, session, nonce, check), reply.content, False
         except GuardrailViolation:
             raise
         except LLMInvalidOutput as first_problem:
             retry_messages = repair_messages(messages, reply.content, str(first_problem))
         reply = await self._send(call, template, retry_messages, deadline)
-        return self._accept(reply.content, schema, session, nonce), reply.content, True
+        return self._accept(reply.content, schema, session, nonce, check), reply.content, True
 
     async def _send(
         self, call: _Call, template: PromptTemplate, messages: list[Message], deadline: float
@@ -290,7 +297,14 @@ class LLMGateway:
         )
         return reply
 
-    def _accept(self, content: str, schema: type[T], session: MaskSession, nonce: str | None) -> T:
+    def _accept(
+        self,
+        content: str,
+        schema: type[T],
+        session: MaskSession,
+        nonce: str | None,
+        check: Callable[[T], Sequence[str]] | None = None,
+    ) -> T:
         if problems := self._guard.violations(content, session, nonce):
             raise GuardrailViolation("; ".join(problems))
         text = content.strip()
@@ -305,11 +319,14 @@ class LLMGateway:
         if not isinstance(parsed, dict):
             raise LLMInvalidOutput(f"the reply must be a JSON object, not {type(parsed).__name__}")
         try:
-            return schema.model_validate(_unmask_tree(parsed, session))
+            value = schema.model_validate(_unmask_tree(parsed, session))
         except ValidationError as exc:
             raise LLMInvalidOutput(
                 f"the JSON does not match the schema: {_describe_validation(exc)}"
             ) from None
+        if check is not None and (unusable := check(value)):
+            raise GuardrailViolation("; ".join(unusable))
+        return value
 
 
 class _Call:

@@ -107,7 +107,7 @@ class NudgeDrafter:
             _LLMNudge,
         )
         text = with_opt_out(result.value.text)
-        if problems := violations(text):
+        if problems := violations(text, trusted_hosts=self._template.link_hosts):
             raise GuardrailViolation("; ".join(problem.describe() for problem in problems))
         return result.map(lambda _: text)
 

@@ -1,10 +1,12 @@
 """Ethics checks every nudge passes before a supervisor sees it, whoever wrote it (a supervisor's
 template, the offline filler or a model).
 
-A nudge must not pressure (false urgency, deadlines, threats, scarcity), must not mention emotions or
-personality types the CRM inferred about the representative, and must end with the opt-out line. The
-phrase lists are matched on folded text (``ai.text.persian.fold``) at word boundaries, so ZWNJ/space
-variants and Arabic/Persian letter variants match alike; a trailing ``*`` makes a phrase a prefix.
+A nudge passes the guard on anything sent to a representative (:mod:`ai.action_guard`: no pressure —
+false urgency, deadlines, threats, scarcity —, no link to a host the supervisor's template does not
+name, no request for a password or code), must not mention emotions or personality types the CRM
+inferred about the representative, and must end with the opt-out line. The phrase lists are matched
+on folded text (``ai.text.persian.fold``) at word boundaries, so ZWNJ/space variants and
+Arabic/Persian letter variants match alike; a trailing ``*`` makes a phrase a prefix.
 """
 
 from __future__ import annotations
@@ -14,25 +16,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from ai.action_guard import action_violations, phrase_pattern
 from ai.text.persian import fold, normalize
 
 OPT_OUT_LINE = "برای لغو پیام‌ها /stop را بفرستید"
 MAX_CHARS = 1000
 
-ViolationKind = Literal["pressure", "emotion", "archetype", "empty", "too_long"]
-
-PRESSURE_PHRASES = (
-    # Persian: urgency, deadlines, scarcity, threats.
-    "فوری", "فوریت", "همین الان", "همین امروز", "فقط امروز", "تا امشب", "آخرین فرصت", "آخرین مهلت",
-    "فرصت محدود", "فرصت را از دست ندهید", "از دست ندهید", "عجله کنید", "عجله کن", "تا دیر نشده",
-    "مهلت", "ضرر می کنید", "ضرر خواهید کرد", "اخطار", "هشدار", "بلافاصله", "سریعا", "هر چه سریع تر",
-    "قطع خواهد شد", "قطع می شود", "مسدود می شود", "مسدود خواهد شد", "تعلیق", "جریمه", "تخفیف ویژه",
-    "ظرفیت محدود", "پیشنهاد محدود", "منقضی می شود",
-    # English.
-    "urgent*", "act now", "right now", "immediately", "last chance", "final notice", "limited time",
-    "only today", "today only", "hurry", "don't miss", "do not miss", "before it's too late", "asap",
-    "expires today", "or else", "will be suspended", "will be cut off", "deadline", "penalty",
-)  # fmt: skip
+ViolationKind = Literal["pressure", "link", "credential", "emotion", "archetype", "empty", "too_long"]
 
 EMOTION_PHRASES = (
     "ناراحت*", "عصبانی", "خشمگین", "ناامید", "نگران*", "مضطرب", "دلخور", "دلسرد", "سردرگم", "ناراضی",
@@ -67,40 +57,38 @@ class Violation:
             return f"the message is longer than {MAX_CHARS} characters"
         label = {
             "pressure": "pressure or false urgency",
+            "link": "a link to a host the template does not name",
+            "credential": "asks for a password or code",
             "emotion": "mentions an inferred emotion",
             "archetype": "mentions a personality type",
         }[self.kind]
         return f"{label}: «{self.phrase}»"
 
 
-def _pattern(phrase: str) -> re.Pattern[str]:
-    prefix = phrase.endswith("*")
-    words = fold(phrase.rstrip("*")).split()
-    body = r"\s*".join(re.escape(word) for word in words)
-    return re.compile(r"(?<!\w)" + body + (r"" if prefix else r"(?!\w)"))
-
-
 @cache
 def _patterns() -> tuple[tuple[ViolationKind, str, re.Pattern[str]], ...]:
     table: list[tuple[ViolationKind, tuple[str, ...]]] = [
-        ("pressure", PRESSURE_PHRASES),
         ("emotion", EMOTION_PHRASES),
         ("archetype", ARCHETYPE_PHRASES),
     ]
     return tuple(
-        (kind, phrase.rstrip("*"), _pattern(phrase)) for kind, phrases in table for phrase in phrases
+        (kind, phrase.rstrip("*"), phrase_pattern(phrase)) for kind, phrases in table for phrase in phrases
     )
 
 
-def violations(text: str) -> list[Violation]:
-    """Every problem in ``text`` (the opt-out line is added by :func:`with_opt_out`, not checked here)."""
+def violations(text: str, *, trusted_hosts: frozenset[str] = frozenset()) -> list[Violation]:
+    """Every problem in ``text`` (the opt-out line is added by :func:`with_opt_out`, not checked here);
+    links may go to ``trusted_hosts`` (those the supervisor's template names)."""
     cleaned = normalize(text)
     if not cleaned:
         return [Violation("empty", "")]
     found: list[Violation] = []
     if len(cleaned) > MAX_CHARS:
         found.append(Violation("too_long", ""))
-    folded = fold(cleaned.replace(OPT_OUT_LINE, " "))
+    body = cleaned.replace(OPT_OUT_LINE, " ")
+    for unsafe in action_violations(body, audience="representative", trusted=trusted_hosts):
+        found.append(Violation(unsafe.kind, unsafe.phrase))
+    folded = fold(body)
     seen: set[tuple[str, str]] = set()
     for kind, phrase, pattern in _patterns():
         if pattern.search(folded) and (kind, phrase) not in seen:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ai.action_guard import trusted_hosts
 from ai.nudges.guardrails import OPT_OUT_LINE, Violation, violations, with_opt_out
 from ai.text.persian import normalize
 
@@ -64,6 +65,11 @@ class TemplateError(ValueError):
 class NudgeTemplate:
     text: str
 
+    @property
+    def link_hosts(self) -> frozenset[str]:
+        """The hosts the supervisor's wording links to: the only ones a nudge from it may name."""
+        return trusted_hosts([self.text])
+
     def render(self, values: dict[str, str | None]) -> str:
         def fill(fragment: str) -> str:
             return _PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or "", fragment)
@@ -107,8 +113,10 @@ def _structure_problems(text: str) -> list[TemplateProblem]:
 
 
 def guardrail_problems(text: str) -> list[Violation]:
-    """Guardrail violations of the template's fixed wording (placeholders blanked out)."""
-    return violations(_PLACEHOLDER.sub(" ", _BLOCK.sub(lambda m: m.group(1), text)))
+    """Guardrail violations of the template's fixed wording (placeholders blanked out); the links a
+    supervisor wrote into it are theirs to vouch for."""
+    wording = _PLACEHOLDER.sub(" ", _BLOCK.sub(lambda m: m.group(1), text))
+    return violations(wording, trusted_hosts=trusted_hosts([wording]))
 
 
 def parse(text: str) -> NudgeTemplate:

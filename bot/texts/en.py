@@ -361,6 +361,8 @@ EN: dict[str, str] = {
     "nudge.problem.stray_brace": "a “{{” or “}}” that is not part of a placeholder",
     "nudge.problem.missing_name": "the template must address the representative by {placeholder}",
     "nudge.problem.pressure": "pressure or false urgency: «{phrase}»",
+    "nudge.problem.link": "a link to a host the template itself does not name: «{phrase}»",
+    "nudge.problem.credential": "asks for a password or code: «{phrase}»",
     "nudge.problem.emotion": "mentions an emotion we inferred about the representative: «{phrase}»",
     "nudge.problem.archetype": "mentions a personality type: «{phrase}»",
     "nudge.problem.empty": "the message is empty",

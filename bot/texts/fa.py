@@ -373,6 +373,8 @@ FA: dict[str, str] = {
     "nudge.problem.stray_brace": "یک «{{» یا «}}» هست که جزو جای‌نگه‌دار نیست",
     "nudge.problem.missing_name": "قالب باید نماینده را با {placeholder} خطاب کند",
     "nudge.problem.pressure": "فشار یا فوریت کاذب: «{phrase}»",
+    "nudge.problem.link": "پیوند به نشانی‌ای که خود قالب نامش را نبرده: «{phrase}»",
+    "nudge.problem.credential": "درخواست رمز یا کد: «{phrase}»",
     "nudge.problem.emotion": "اشاره به احساسی که دربارهٔ نماینده برداشت کرده‌ایم: «{phrase}»",
     "nudge.problem.archetype": "اشاره به تیپ شخصیتی: «{phrase}»",
     "nudge.problem.empty": "پیام خالی است",

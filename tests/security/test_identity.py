@@ -162,7 +162,7 @@ async def test_the_migration_unlinks_representatives_that_hold_an_agents_account
         await migrate.upgrade(scratch_url)
 
         async with engine.connect() as conn:
-            links = dict(
+            links: dict[str, int | None] = dict(
                 (await conn.execute(text("SELECT code, telegram_user_id FROM representative"))).all()
             )
             assert links == {"REP-4001": None, "REP-4002": 7770005}
