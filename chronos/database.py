@@ -86,7 +86,10 @@ async def ensure_database(url: str) -> bool:
         if exists:
             return False
         quoted = '"' + name.replace('"', '""') + '"'
-        await conn.execute(f"CREATE DATABASE {quoted} TEMPLATE template0 ENCODING 'UTF8'")
+        try:
+            await conn.execute(f"CREATE DATABASE {quoted} TEMPLATE template0 ENCODING 'UTF8'")
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            return False  # another process starting at the same moment created it first
         log.info("created database %s", name)
         return True
     finally:

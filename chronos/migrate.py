@@ -7,12 +7,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 import migrations
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
+MIGRATION_LOCK = 0x4D494752  # "MIGR": one schema change at a time, across processes
+_CHANGES_SCHEMA = frozenset({"upgrade", "downgrade"})
 
 
 def alembic_config(url: str, output: io.StringIO | None = None) -> Config:
@@ -27,6 +30,10 @@ async def _with_connection(url: str, action: str, revision: str, output: io.Stri
     engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with engine.begin() as conn:
+            if action in _CHANGES_SCHEMA:
+                # Bot and scheduler starting together on a fresh database: the second waits here,
+                # then finds the schema at head (the lock ends with the migration's transaction).
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await conn.run_sync(_run, url, action, revision, output)
     finally:
         await engine.dispose()

@@ -83,3 +83,18 @@ def test_any_command_on_an_empty_database_migrates_it_first(
     finally:
         get_settings.cache_clear()
         asyncio.run(drop_database(rendered))
+
+
+async def test_processes_starting_together_on_a_fresh_database_migrate_it_once(server_url: str) -> None:
+    # Bot, scheduler and a CLI command started at the same moment: each creates the database if it is
+    # missing and upgrades it; the second and third wait for the first and find it at head.
+    url = make_url(server_url).set(database=f"chronos_race_{uuid.uuid4().hex[:8]}")
+    rendered = url.render_as_string(hide_password=False)
+    try:
+        created = await asyncio.gather(*(ensure_database(rendered) for _ in range(3)))
+        assert created.count(True) == 1
+        await asyncio.gather(*(migrate.upgrade(rendered) for _ in range(3)))
+        assert "(head)" in await migrate.current(rendered)
+        assert set(Base.metadata.tables) <= await _table_names(rendered)
+    finally:
+        await drop_database(rendered)
