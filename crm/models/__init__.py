@@ -1,5 +1,6 @@
 """ORM models. Importing this package registers every table on ``Base.metadata``."""
 
+from crm.models import triggers  # noqa: F401 - registers the triggers with their tables
 from crm.models.activity import Interaction, Ticket, TicketEvent, VoiceNote
 from crm.models.base import Base
 from crm.models.finance import Invoice, Payment, UsageSnapshot

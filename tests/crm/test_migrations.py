@@ -98,3 +98,88 @@ async def test_processes_starting_together_on_a_fresh_database_migrate_it_once(s
         assert set(Base.metadata.tables) <= await _table_names(rendered)
     finally:
         await drop_database(rendered)
+
+
+_SCHEMA_QUERIES = {
+    "column": """
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               pg_get_expr(d.adbin, d.adrelid)
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'r'
+        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relname <> 'alembic_version'
+    """,
+    "constraint": """
+        SELECT c.relname, k.conname, pg_get_constraintdef(k.oid)
+        FROM pg_constraint k
+        JOIN pg_class c ON c.oid = k.conrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+        WHERE c.relname <> 'alembic_version'
+    """,
+    "index": """
+        SELECT tablename, indexname, indexdef FROM pg_indexes
+        WHERE schemaname = 'public' AND tablename <> 'alembic_version'
+    """,
+}
+_FUNCTIONS = r"""
+    SELECT p.proname, regexp_replace(pg_get_functiondef(p.oid), '\s+', ' ', 'g') FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public'
+"""
+_TRIGGERS = """
+    SELECT c.relname, t.tgname, p.proname FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid
+    JOIN pg_proc p ON p.oid = t.tgfoid
+    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+    WHERE NOT t.tgisinternal
+"""
+
+
+async def _catalog(url: str) -> dict[str, set[tuple[object, ...]]]:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            return {
+                kind: {tuple(row) for row in (await conn.execute(text(query))).all()}
+                for kind, query in _SCHEMA_QUERIES.items()
+            } | {
+                "trigger": {tuple(row) for row in (await conn.execute(text(_TRIGGERS))).all()},
+                "function": {tuple(row) for row in (await conn.execute(text(_FUNCTIONS))).all()},
+            }
+    finally:
+        await engine.dispose()
+
+
+async def test_migrated_schema_equals_the_models_to_the_last_check_default_and_trigger(
+    server_url: str,
+) -> None:
+    """Column types are not enough: CHECK constraints, server defaults, indexes (expression and partial
+    ones included) and the triggers the design relies on must be what the models declare."""
+    urls = []
+    for label in ("migrated", "declared"):
+        url = make_url(server_url).set(database=f"chronos_{label}_{uuid.uuid4().hex[:8]}")
+        urls.append(url.render_as_string(hide_password=False))
+        await ensure_database(urls[-1])
+    migrated_url, declared_url = urls
+    try:
+        await migrate.upgrade(migrated_url)
+        engine = create_async_engine(declared_url, poolclass=NullPool)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+        finally:
+            await engine.dispose()
+        migrated, declared = await _catalog(migrated_url), await _catalog(declared_url)
+    finally:
+        for url in urls:
+            await drop_database(url)
+
+    assert {name for _, name, _ in migrated["trigger"]} >= {
+        "ticket_status_transition",
+        "representative_telegram_user_id_one_person",
+        "crt_agent_telegram_user_id_one_person",
+    }
+    for kind in ("column", "constraint", "index", "trigger", "function"):
+        only_migrated = sorted(migrated[kind] - declared[kind], key=str)
+        only_declared = sorted(declared[kind] - migrated[kind], key=str)
+        assert (only_migrated, only_declared) == ([], []), f"{kind}: migrations vs models differ"
