@@ -13,7 +13,7 @@ from aiogram.types import ErrorEvent, Message, Update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.texts import Texts
-from crm.errors import DomainError, InvalidTransition, PermissionDenied
+from crm.errors import DomainError, InvalidTransition, PermissionDenied, TransitionEntity
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -28,13 +28,26 @@ def _is_database_outage(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | OSError) and not isinstance(exc, FileNotFoundError)
 
 
+# Where each entity's statuses are named in the catalog.
+_STATUS_LABELS: dict[TransitionEntity, str] = {
+    "ticket": "tstatus",
+    "voice_note": "voice.status",
+    "campaign": "nudge.status",
+}
+
+
+def _transition_text(exc: InvalidTransition, texts: Texts) -> str:
+    prefix = _STATUS_LABELS[exc.entity]
+    from_status = texts.t(f"{prefix}.{exc.from_status}")
+    if exc.to_status is not None:
+        to_status = texts.t(f"{prefix}.{exc.to_status}")
+        return texts.t("error.invalid_transition", from_status=from_status, to_status=to_status)
+    return texts.t(f"error.invalid_action.{exc.entity}.{exc.action}", status=from_status)
+
+
 def _domain_text(exc: DomainError, texts: Texts) -> str:
     if isinstance(exc, InvalidTransition):
-        return texts.t(
-            "error.invalid_transition",
-            from_status=texts.t(f"tstatus.{exc.params['from_status']}"),
-            to_status=texts.t(f"tstatus.{exc.params['to_status']}"),
-        )
+        return _transition_text(exc, texts)
     if isinstance(exc, PermissionDenied):
         return texts.t("error.forbidden")
     return texts.t("error.stale")  # NotFound and the rest: the button or record is gone

@@ -245,6 +245,7 @@ async def begin_resolve(
         # Refuse before asking for text the agent could not use; the error handler explains.
         raise InvalidTransition(
             "ticket cannot be resolved now",
+            entity="ticket",
             ticket_id=ticket.id,
             from_status=ticket.status.value,
             to_status=TicketStatus.RESOLVED.value,

@@ -28,7 +28,6 @@ from bot.render import esc
 from bot.texts import Texts
 from bot.voice_status import VoiceStatusRenderer
 from crm.db import UnitOfWork
-from crm.errors import DomainError
 from crm.schemas.voice import RepRef, VoiceNoteView
 from crm.services import voice_notes, voice_review
 from crm.services.access import Identity
@@ -159,11 +158,7 @@ async def rate(
 ) -> None:
     assert identity.agent is not None
     rating = 1 if callback_data.action == "up" else -1
-    try:
-        await voice_review.rate(uow, callback_data.note_id, identity.agent.id, rating)
-    except DomainError:
-        await callback.answer(texts.t("voice.not_ready"), show_alert=True)
-        return
+    await voice_review.rate(uow, callback_data.note_id, identity.agent.id, rating)
     other = "down" if callback_data.action == "up" else "up"
     chosen_label, other_label = texts.t(f"btn.voice_{callback_data.action}"), texts.t(f"btn.voice_{other}")
     await keyboards.show_vote(
@@ -225,10 +220,6 @@ async def retry(
     if voice is None:
         await callback.answer(texts.t("voice.unavailable"), show_alert=True)
         return
-    try:
-        await voice_notes.retry(uow, callback_data.note_id, identity.agent.id, voice.limits.max_attempts)
-    except DomainError:
-        await callback.answer(texts.t("voice.cannot_retry"), show_alert=True)
-        return
+    await voice_notes.retry(uow, callback_data.note_id, identity.agent.id, voice.limits.max_attempts)
     voice.submit(callback_data.note_id)
     await callback.answer(texts.t("voice.requeued"))

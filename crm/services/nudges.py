@@ -76,6 +76,7 @@ async def _require_supervisor(uow: UnitOfWork, actor: Actor) -> None:
 def _refuse(campaign: NudgeCampaign, action: str) -> InvalidTransition:
     return InvalidTransition(
         f"campaign {campaign.id} is {campaign.status}; cannot {action}",
+        entity="campaign",
         campaign_id=campaign.id,
         from_status=campaign.status,
         action=action,
@@ -176,7 +177,10 @@ async def _still_drafting(uow: UnitOfWork, campaign_id: int, revision: int) -> N
     if campaign.revision != revision or S(campaign.status) != S.DRAFT:
         raise StaleRevision(
             f"campaign {campaign_id} changed while its messages were drafted; the newer change stands",
+            entity="campaign",
             campaign_id=campaign_id,
+            from_status=campaign.status,
+            action="submit",
         )
     return campaign
 
@@ -207,6 +211,7 @@ async def approve(
     if campaign.revision != revision:
         raise StaleRevision(
             f"campaign {campaign_id} changed (revision {campaign.revision}, card shows {revision})",
+            entity="campaign",
             campaign_id=campaign_id,
             from_status=campaign.status,
             action="approve",
@@ -247,6 +252,7 @@ async def reject(
     if campaign.revision != revision:
         raise StaleRevision(
             f"campaign {campaign_id} changed",
+            entity="campaign",
             campaign_id=campaign_id,
             from_status=campaign.status,
             action="reject",
@@ -284,6 +290,7 @@ async def edit_template(
     if expected_revision is not None and campaign.revision != expected_revision:
         raise StaleRevision(
             f"campaign {campaign_id} changed (revision {campaign.revision}, editor saw {expected_revision})",
+            entity="campaign",
             campaign_id=campaign_id,
             from_status=campaign.status,
             action="edit",

@@ -102,6 +102,7 @@ async def transition(
     if to_status not in TICKET_TRANSITIONS[current]:
         raise InvalidTransition(
             f"ticket {ticket_id} cannot move from {current} to {to_status}",
+            entity="ticket",
             ticket_id=ticket_id,
             from_status=current.value,
             to_status=to_status.value,

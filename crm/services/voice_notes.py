@@ -183,6 +183,7 @@ async def complete(uow: UnitOfWork, note_id: int, result: TranscriptIn) -> Voice
     if row.status != VoiceNoteStatus.TRANSCRIBING.value:
         raise InvalidTransition(
             f"voice note {note_id} is {row.status}, not transcribing",
+            entity="voice_note",
             from_status=row.status,
             to_status=VoiceNoteStatus.DONE.value,
         )
@@ -283,7 +284,10 @@ async def retry(uow: UnitOfWork, note_id: int, agent_id: int, max_attempts: int)
         row.status == VoiceNoteStatus.RECEIVED.value and row.error is not None and row.attempts < max_attempts
     ):
         raise InvalidTransition(
-            f"voice note {note_id} cannot be retried", from_status=row.status, to_status="received"
+            f"voice note {note_id} cannot be retried",
+            entity="voice_note",
+            from_status=row.status,
+            action="retry",
         )
     audit.record(
         uow.session,

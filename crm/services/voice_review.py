@@ -57,7 +57,10 @@ async def correct(uow: UnitOfWork, note_id: int, text: str, agent_id: int) -> Vo
     owned(row, agent_id)
     if row.status != VoiceNoteStatus.DONE.value:
         raise InvalidTransition(
-            f"voice note {note_id} has no transcript yet", from_status=row.status, to_status="corrected"
+            f"voice note {note_id} has no transcript yet",
+            entity="voice_note",
+            from_status=row.status,
+            action="correct",
         )
     cleaned = normalize(text)
     if not cleaned or len(cleaned) > MAX_CORRECTION_CHARS:
@@ -87,7 +90,10 @@ async def rate(uow: UnitOfWork, note_id: int, agent_id: int, rating: int) -> Non
     owned(row, agent_id)
     if row.suggestion_id is None:
         raise InvalidTransition(
-            f"voice note {note_id} has no transcript to rate", from_status=row.status, to_status="rated"
+            f"voice note {note_id} has no transcript to rate",
+            entity="voice_note",
+            from_status=row.status,
+            action="rate",
         )
     await uow.session.execute(
         insert(AIFeedback)
