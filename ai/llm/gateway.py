@@ -7,7 +7,8 @@ possible cost reserved against the daily cap, atomically (refused when it does n
 limit, request with retries → output guardrails → JSON parsing → unmasking → pydantic validation, with
 exactly one repair request if the answer is not valid JSON of the right shape (guardrail violations are
 not repaired: a model that leaked once is not asked again). One ledger record is written per call,
-whatever the outcome.
+whatever the outcome. Masking covers the names of the people a call declares (``names=``): they go out
+as pseudonyms (``[REP_NAME_1]``) and come back as the names.
 
 The whole call, retries and repair included, is bounded by ``timeout_s``.
 """
@@ -19,7 +20,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -38,7 +39,7 @@ from ai.llm.ledger import InMemoryUsageLedger, LLMCallRecord, Reservation, Usage
 from ai.llm.rate_limit import TokenBucket
 from ai.llm.rendering import Message, build_messages, new_nonce, repair_messages
 from ai.llm.transport import AttemptTally, ChatTransport, ProviderReply
-from ai.pii import MaskSession, mask, unmask
+from ai.pii import MaskSession, PersonName, mask, unmask
 from ai.prompts import PromptTemplate, SystemPreamble, load_preamble
 from ai.text.injection import mark
 
@@ -163,17 +164,20 @@ class LLMGateway:
         schema: type[T],
         *,
         budget_tokens: int | None = None,
+        names: Sequence[PersonName] = (),
     ) -> GatewayResult[T]:
         """Ask the model for a JSON object of shape ``schema``; raises :class:`LLMError` subclasses.
 
         ``inputs`` are keyed by the template's ``{{markers}}``; plain strings are required data, sections
         are packed by priority into ``budget_tokens`` (default: the template's). Raises
         :class:`ai.context.ContextBudgetExceeded` if required inputs alone exceed the budget.
+        ``names`` are the people whose names the inputs may hold: every form of them, in any input,
+        becomes a pseudonym (``[REP_NAME_1]``) that the answer gets back as the name (:mod:`ai.pii.names`).
         """
         if not self._config.enabled:
             raise NoAPIKey("no LLM API key is configured")
         started = self._clock()
-        session = MaskSession()
+        session = MaskSession(names)
         budget = template.budget_tokens if budget_tokens is None else budget_tokens
         packed = self._mask_and_pack(inputs, session, budget)
         texts = {name: section.text for name, section in packed.sections.items()}
