@@ -30,6 +30,7 @@ from ai.call_prep.schema import (
     Notice,
 )
 from ai.llm import GatewayResult, LLMGateway
+from ai.pii import PersonName
 from ai.prompts import PromptTemplate, load_template
 
 TEMPLATE_ID: Final = "call_prep"
@@ -104,5 +105,10 @@ def in_language(answer: LLMBriefing, language: Language) -> bool:
 
 
 async def ask(gateway: LLMGateway, inp: PrepInput, language: Language) -> GatewayResult[LLMBriefing]:
-    """One gateway call; raises :class:`ai.llm.LLMError` subclasses on any failure."""
-    return await gateway.complete_json(template(), sections(inp, language), LLMBriefing)
+    """One gateway call; raises :class:`ai.llm.LLMError` subclasses on any failure. The representative's
+    and their agent's names go out as pseudonyms, wherever they occur (profile, notes, messages)."""
+    return await gateway.complete_json(template(), sections(inp, language), LLMBriefing, names=_people(inp))
+
+
+def _people(inp: PrepInput) -> list[PersonName]:
+    return [PersonName("REP", inp.rep.full_name), PersonName("AGENT", inp.rep.assigned_agent_name)]
