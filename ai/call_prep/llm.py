@@ -31,6 +31,7 @@ from ai.call_prep.schema import (
     Notice,
 )
 from ai.llm import GatewayResult, LLMGateway
+from ai.pii import PersonName
 from ai.prompts import PromptTemplate, load_template
 
 TEMPLATE_ID: Final = "call_prep"
@@ -100,12 +101,18 @@ def in_language(answer: LLMBriefing, language: Language) -> bool:
 
 
 async def ask(gateway: LLMGateway, inp: PrepInput, language: Language) -> GatewayResult[LLMBriefing]:
-    """One gateway call; raises :class:`ai.llm.LLMError` subclasses on any failure. The agent acts on
-    every line of a briefing, so every line passes the action guard (no links, credential requests or
-    false urgency: call prep quotes no document that could vouch for a link)."""
+    """One gateway call; raises :class:`ai.llm.LLMError` subclasses on any failure. The representative's
+    and their agent's names go out as pseudonyms, wherever they occur (profile, notes, messages). The
+    agent acts on every line of a briefing, so every line passes the action guard (no links, credential
+    requests or false urgency: call prep quotes no document that could vouch for a link)."""
     return await gateway.complete_json(
         template(),
         sections(inp, language),
         LLMBriefing,
+        names=_people(inp),
         check=lambda answer: action_problems(answer.texts(), audience="agent"),
     )
+
+
+def _people(inp: PrepInput) -> list[PersonName]:
+    return [PersonName("REP", inp.rep.full_name), PersonName("AGENT", inp.rep.assigned_agent_name)]

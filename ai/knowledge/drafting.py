@@ -25,6 +25,7 @@ from ai.knowledge.hub import KnowledgeHub
 from ai.knowledge.passages import Source, context_section, number_sources, trim, vouched_hosts
 from ai.llm import AIResult, LLMGateway, run_with_fallback
 from ai.llm.gateway import GatewayResult
+from ai.pii import PersonName
 from ai.prompts import load_template
 from ai.text.persian import fold, to_persian_digits
 
@@ -34,6 +35,8 @@ DraftLength = Literal["normal", "short"]
 Revision = Literal["shorter", "formal", "warmer"]
 
 MAX_GOAL_CHARS = 600
+UNNAMED_AGENT = "کارشناس مارفانت"
+"""The signature when no agent is named: a role, not a person's name, so it is never pseudonymised."""
 _SENTENCE_ENDING = re.compile(
     r"(?:[.!?؟]|(?:ید|یم|است|شود|شد|باشد|کنید|کنیم|دهید|بفرمایید|بگیرید|کند|دارد|دارند|هستیم))$"
 )
@@ -47,7 +50,7 @@ class DraftRequest(BaseModel):
     length: DraftLength = "normal"
     goal: str = Field(min_length=1, max_length=MAX_GOAL_CHARS)
     rep_name: str | None = None
-    agent_name: str = "کارشناس مارفانت"
+    agent_name: str = UNNAMED_AGENT
     facts: DraftFacts = DraftFacts()
     """The representative's record as the draft was made; revisions keep it, so they agree."""
     guide: DraftGuide | None = None
@@ -168,6 +171,12 @@ def revised_request(request: DraftRequest, revision: Revision) -> DraftRequest:
     return request.model_copy(update={"tone": "warm"})
 
 
+def _people(request: DraftRequest) -> list[PersonName]:
+    """Whose names a draft's prompt holds (in the request, the goal, the draft being revised)."""
+    agent = request.agent_name if request.agent_name != UNNAMED_AGENT else None
+    return [PersonName("REP", request.rep_name), PersonName("AGENT", agent)]
+
+
 def _request_text(request: DraftRequest) -> str:
     return "\n".join(
         (
@@ -205,13 +214,12 @@ async def compose(
             "passages": context_section("passages", sources),
         }
         # Links the hub's guide or passages name may be repeated; no other link goes to a customer.
-        vouched = vouched_hosts(sources) | (
-            trusted_hosts([guide]) if request.guide is not None else frozenset()
-        )
+        vouched = vouched_hosts(sources) | trusted_hosts([guide])
         reply = await gateway.complete_json(
             load_template("kb_draft"),
             values,
             LLMDraft,
+            names=_people(request),
             check=lambda value: action_problems([value.text], audience="representative", trusted=vouched),
         )
         notes: list[CrmNote] = ["guide"] if request.guide is not None else []
@@ -233,6 +241,7 @@ async def revise(draft: Draft, revision: Revision, *, gateway: LLMGateway | None
             load_template("kb_draft_revise"),
             {"draft": draft.text, "change": phrases.REVISIONS[revision]},
             LLMDraft,
+            names=_people(draft.request),
             check=lambda value: action_problems(
                 [value.text], audience="representative", trusted=trusted_hosts([draft.text])
             ),

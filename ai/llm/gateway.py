@@ -7,7 +7,8 @@ possible cost reserved against the daily cap, atomically (refused when it does n
 limit, request with retries → output guardrails → JSON parsing → unmasking → pydantic validation, with
 exactly one repair request if the answer is not valid JSON of the right shape (guardrail violations are
 not repaired: a model that leaked once is not asked again). One ledger record is written per call,
-whatever the outcome.
+whatever the outcome. Masking covers the names of the people a call declares (``names=``): they go out
+as pseudonyms (``[REP_NAME_1]``) and come back as the names.
 
 The whole call, retries and repair included, is bounded by ``timeout_s``.
 """
@@ -38,7 +39,7 @@ from ai.llm.ledger import InMemoryUsageLedger, LLMCallRecord, Reservation, Usage
 from ai.llm.rate_limit import TokenBucket
 from ai.llm.rendering import Message, build_messages, new_nonce, repair_messages
 from ai.llm.transport import AttemptTally, ChatTransport, ProviderReply
-from ai.pii import MaskSession, mask, unmask
+from ai.pii import MaskSession, PersonName, mask, unmask
 from ai.prompts import PromptTemplate, SystemPreamble, load_preamble
 from ai.text.injection import mark
 
@@ -164,6 +165,7 @@ class LLMGateway:
         *,
         budget_tokens: int | None = None,
         check: Callable[[T], Sequence[str]] | None = None,
+        names: Sequence[PersonName] = (),
     ) -> GatewayResult[T]:
         """Ask the model for a JSON object of shape ``schema``; raises :class:`LLMError` subclasses.
 
@@ -173,11 +175,13 @@ class LLMGateway:
         ``check`` names what makes a parsed (unmasked) answer unusable however it is repaired — e.g.
         :func:`ai.action_guard.action_violations` on text a person will send or act on; any problem is a
         :class:`GuardrailViolation` (recorded ``invalid``, never cached, never repaired).
+        ``names`` are the people whose names the inputs may hold: every form of them, in any input,
+        becomes a pseudonym (``[REP_NAME_1]``) that the answer gets back as the name (:mod:`ai.pii.names`).
         """
         if not self._config.enabled:
             raise NoAPIKey("no LLM API key is configured")
         started = self._clock()
-        session = MaskSession()
+        session = MaskSession(names)
         budget = template.budget_tokens if budget_tokens is None else budget_tokens
         packed = self._mask_and_pack(inputs, session, budget)
         texts = {name: section.text for name, section in packed.sections.items()}

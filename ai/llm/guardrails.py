@@ -6,7 +6,7 @@ An answer is rejected (and the feature falls back offline) when it:
   ten consecutive words of the preamble, or echoes the request's delimiter nonce or delimiters;
 * carries personal data that was never masked (the model only ever saw placeholders, so real PII in
   an answer is invented or smuggled);
-* uses a placeholder (``[PHONE_3]``) that was not in this request's input.
+* uses a placeholder (``[PHONE_3]``, ``[REP_NAME_2]``) that was not in this request's input.
 """
 
 from __future__ import annotations

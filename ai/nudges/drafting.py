@@ -16,6 +16,7 @@ from ai.context import ContextRecord, ContextSection
 from ai.llm import AIResult, GatewayResult, GuardrailViolation, LLMGateway, run_with_fallback
 from ai.nudges.guardrails import violations, with_opt_out
 from ai.nudges.templates import NudgeTemplate
+from ai.pii import PersonName
 from ai.prompts import load_template
 
 PROMPT_ID = "nudge_draft"
@@ -105,6 +106,7 @@ class NudgeDrafter:
                 "recipient": ContextSection("recipient", 0, lines, required=True),
             },
             _LLMNudge,
+            names=[PersonName("REP", recipient.name)],
         )
         text = with_opt_out(result.value.text)
         if problems := violations(text, trusted_hosts=self._template.link_hosts):

@@ -11,19 +11,27 @@ Numbers are only masked when they are plausible (cards pass Luhn, Sheba numbers 
 their checksum, phones ``phonenumbers``' validation); ``ai.pii.numbers`` says how digits separated by
 spaces, dashes, dots, slashes, underscores or ZWNJ are read, and what is never a candidate.
 ``ai.pii.identities`` covers emails (also spelled ``name at gmail dot com``), handles and Telegram ids,
-and why a bare number is never taken for a Telegram id. Names, addresses and other free-text
-identifiers are not detected.
+and why a bare number is never taken for a Telegram id.
+
+Names are not detected: a caller declares the people whose names its text may hold
+(``MaskSession(names=[PersonName("REP", …)])``), and every form of those names becomes a pseudonym
+such as ``[REP_NAME_1]`` or ``[AGENT_FIRST_NAME_1]``, restored by :func:`unmask` like the others
+(:mod:`ai.pii.names`). Other people's names, addresses and other free-text identifiers are not masked.
 """
 
 from __future__ import annotations
 
-from ai.pii.base import PLACEHOLDER_PATTERN, PiiKind, PiiMatch
+from ai.pii.base import PLACEHOLDER_PATTERN, NameKind, PiiKind, PiiMatch
 from ai.pii.checks import luhn_valid, national_id_valid, sheba_valid
 from ai.pii.masking import MaskSession, contains_pii, find_pii, mask, placeholders_in, unmask
+from ai.pii.names import NameRole, PersonName
 
 __all__ = [
     "PLACEHOLDER_PATTERN",
     "MaskSession",
+    "NameKind",
+    "NameRole",
+    "PersonName",
     "PiiKind",
     "PiiMatch",
     "contains_pii",

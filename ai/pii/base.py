@@ -1,4 +1,5 @@
-"""What a detector reports, and the placeholder syntax every kind of personal data shares."""
+"""What a detector reports, and the placeholder syntax every kind of personal data shares (people's
+names included: :mod:`ai.pii.names`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import re
 from typing import Literal, NamedTuple, get_args
 
 PiiKind = Literal["PHONE", "CARD", "IBAN", "NATIONAL_ID", "EMAIL", "HANDLE", "TELEGRAM_ID"]
+NameKind = Literal[
+    "REP_NAME", "REP_FIRST_NAME", "REP_SURNAME", "AGENT_NAME", "AGENT_FIRST_NAME", "AGENT_SURNAME"
+]
+"""A person's full name, or their first name or surname alone, by who they are to the CRM."""
 
-PLACEHOLDER_PATTERN = re.compile(rf"\[({'|'.join(get_args(PiiKind))})_(\d{{1,4}})\]")
+PLACEHOLDER_PATTERN = re.compile(rf"\[({'|'.join((*get_args(PiiKind), *get_args(NameKind)))})_(\d{{1,4}})\]")
 
 
 class PiiMatch(NamedTuple):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ai.pii.base import PLACEHOLDER_PATTERN, Claims, PiiKind, PiiMatch
 from ai.pii.identities import claim_identities
+from ai.pii.names import NameFinder, NameForm, PersonName
 from ai.pii.numbers import claim_numbers
 from ai.text.persian import to_ascii_digits
 
@@ -33,11 +34,20 @@ def contains_pii(text: str) -> bool:
 
 @dataclass
 class MaskSession:
-    """Placeholder assignments for one request; never shared between requests."""
+    """Placeholder assignments for one request; never shared between requests.
 
+    ``names`` are the people whose names the request's text may hold: they are pseudonymised too
+    (:mod:`ai.pii.names`). A placeholder counts as part of the request once :func:`mask` has used it.
+    """
+
+    names: Sequence[PersonName] = ()
     _by_value: dict[tuple[PiiKind, str], str] = field(default_factory=dict)
     _originals: dict[str, str] = field(default_factory=dict)
     _counters: dict[PiiKind, int] = field(default_factory=dict)
+    _finder: NameFinder = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._finder = NameFinder(self.names)
 
     def placeholder_for(self, kind: PiiKind, canonical: str, original: str) -> str:
         key = (kind, canonical)
@@ -50,6 +60,13 @@ class MaskSession:
         self._by_value[key] = placeholder
         self._originals[placeholder] = original
         return placeholder
+
+    def name_placeholder(self, form: NameForm) -> str:
+        self._originals.setdefault(form.placeholder, form.original)
+        return form.placeholder
+
+    def name_spans(self, text: str) -> Iterator[tuple[int, int, NameForm]]:
+        return self._finder.spans(text)
 
     def original(self, placeholder: str) -> str | None:
         return self._originals.get(placeholder)
@@ -67,23 +84,34 @@ def _defuse_lookalikes(text: str) -> str:
     return PLACEHOLDER_PATTERN.sub(lambda match: f"({match.group(1)}_{match.group(2)})", text)
 
 
-def mask(text: str, session: MaskSession) -> str:
-    """``text`` with every personal-data span replaced by its session placeholder.
-
-    Placeholder look-alikes already in the text (``[PHONE_1]`` typed by someone) become ``(PHONE_1)``,
-    so a forged placeholder cannot be turned into a real value by :func:`unmask`.
-    """
-    text = _defuse_lookalikes(text)
-    matches = find_pii(text)
-    if not matches:
-        return text
+def _mask_names(text: str, session: MaskSession) -> str:
     pieces: list[str] = []
     cursor = 0
-    for match in matches:
-        pieces.append(text[cursor : match.start])
+    for start, end, form in session.name_spans(text):
+        pieces += [text[cursor:start], session.name_placeholder(form)]
+        cursor = end
+    if not pieces:
+        return text
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def mask(text: str, session: MaskSession) -> str:
+    """``text`` with every personal-data span, and every form of the session's names, replaced by its
+    session placeholder. Names are looked for only outside the personal-data spans, so an email such
+    as ``ali.rezaei@…`` stays one ``[EMAIL_1]``.
+
+    Placeholder look-alikes already in the text (``[PHONE_1]``, ``[REP_NAME_1]`` typed by someone)
+    become ``(PHONE_1)``, so a forged placeholder cannot be turned into a real value by :func:`unmask`.
+    """
+    text = _defuse_lookalikes(text)
+    pieces: list[str] = []
+    cursor = 0
+    for match in find_pii(text):
+        pieces.append(_mask_names(text[cursor : match.start], session))
         pieces.append(session.placeholder_for(match.kind, match.canonical, text[match.start : match.end]))
         cursor = match.end
-    pieces.append(text[cursor:])
+    pieces.append(_mask_names(text[cursor:], session))
     return "".join(pieces)
 
 

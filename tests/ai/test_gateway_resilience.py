@@ -169,7 +169,7 @@ async def test_a_slow_but_timely_answer_is_accepted(harness: Harness) -> None:
 async def test_cost_cap_refuses_without_network_but_still_serves_cache(harness: Harness) -> None:
     # A call reserves its most possible cost (request + repair) first: the first fits the cap, and
     # what it really spent leaves too little for a second one's most.
-    gateway = harness.rebuild(price_in_per_mtok_usd=1_000.0, daily_cost_cap_usd=2.0)
+    gateway = harness.rebuild(price_in_per_mtok_usd=800.0, daily_cost_cap_usd=2.0)
     await ask(gateway, "اول")
     spent = await harness.ledger.cost_today()
     assert 0 < spent <= 2.0

@@ -38,6 +38,7 @@ TEMPLATE = (
     "سلام {name} عزیز، خواستیم حالی از کارتان بپرسیم.[[ این راهنما شاید به کارتان بیاید: «{kb_title}».]]"
 )
 PUSHY = "پرفشار"
+RENEWALS = "recent topic: پلن‌ها و تمدید"
 
 
 @pytest.fixture
@@ -47,12 +48,14 @@ async def llm() -> AsyncIterator[tuple[LLMEmulator, LLMGateway]]:
 
 
 def _personal_reply(request: dict[str, object]) -> dict[str, str]:
-    """A model that writes to the name it was given; to one representative it writes pressure."""
+    """A model that writes to the name it was given (a pseudonym); to the representative whose recent
+    topic is renewals it writes pressure."""
     messages = request["messages"]
     assert isinstance(messages, list)
-    found = re.search(r"name: ([^\n]+)", str(messages[-1]["content"]))
+    prompt = str(messages[-1]["content"])
+    found = re.search(r"name: ([^\n]+)", prompt)
     name = found.group(1).strip() if found else "?"
-    if PUSHY in name:
+    if RENEWALS in prompt:
         return {"text": f"{name} عزیز، فقط امروز فرصت دارید تمدید کنید!"}
     return {"text": f"{name} عزیز، سلام از مارفانت؛ اگر کمکی لازم دارید همین‌جا بنویسید."}
 
@@ -126,20 +129,22 @@ async def test_llm_drafts_each_message_and_a_pushy_draft_falls_back_to_the_templ
     # The card tells the supervisor, in their language («offline» was English in the Persian card).
     assert engines(card, Texts("fa")) == "emu-model ×۱، آفلاین ×۱"
     assert engines(card, Texts("en")) == "emu-model ×1, offline ×1"
-    # The model saw the name, the purpose and a plain topic; never a feeling, a score or a profile.
+    # The model saw a pseudonym for the name, the purpose and a plain topic; never a feeling, a score or
+    # a profile.
     prompts = {
         name: str(request.messages[-1]["content"])
         for request in emulator.requests
-        for name in ("سارا احمدی", f"رضا {PUSHY}")
-        if f"name: {name}" in str(request.messages[-1]["content"])
+        for name, topic in (("سارا احمدی", "اتصال کاربران"), (f"رضا {PUSHY}", "پلن‌ها و تمدید"))
+        if f"recent topic: {topic}" in str(request.messages[-1]["content"])
     }
+    assert len(prompts) == 2
     assert "احوال‌پرسی" in prompts["سارا احمدی"]
     # Topics come from the reviewed vocabulary, never from the ticket's own words.
-    assert "recent topic: پلن‌ها و تمدید" in prompts[f"رضا {PUSHY}"]
     assert "تمدید پنل مرزبان" not in prompts[f"رضا {PUSHY}"]
-    assert "recent topic: اتصال کاربران" in prompts["سارا احمدی"]
     assert "ناراحت" not in prompts["سارا احمدی"]
     for prompt in prompts.values():
+        assert "name: [REP_NAME_1]" in prompt
+        assert not re.search("سارا|احمدی|رضا|" + PUSHY, prompt)
         assert "ناراحت" not in prompt
         assert "عصبانی" not in prompt
         assert not re.search(r"sentiment|emotion|archetype|negative|angry", prompt)
