@@ -198,6 +198,14 @@ class NudgeMessageStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class UpdateStatus(StrEnum):
+    """A Telegram update in the inbox: committed on arrival, then handled or given up on."""
+
+    RECEIVED = "received"
+    HANDLED = "handled"
+    FAILED = "failed"
+
+
 class ActorType(StrEnum):
     AGENT = "agent"
     REPRESENTATIVE = "representative"

@@ -1,29 +1,55 @@
-"""Infrastructure tables: Telegram update dedupe and the audit trail."""
+"""Infrastructure tables: the Telegram update inbox and the audit trail."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.enums import ActorType, values
+from crm.enums import ActorType, UpdateStatus, values
 from crm.models.base import Base, CreatedAt, IntPK, in_list
 
 
-class ProcessedUpdate(Base):
-    """One row per Telegram update handled; its primary key makes redelivery a no-op. Rows expire after
-    the retention window (Telegram never redelivers that late, and may reuse ids after a quiet week)."""
+class UpdateInbox(Base):
+    """Every Telegram update, committed before it is handled (docs/architecture.md §2).
 
-    __tablename__ = "processed_update"
+    ``received`` rows are unfinished: resumed on start. A row becomes ``handled`` in the same
+    transaction as the handler's first commit, and forgets its payload then; ``failed`` rows (the
+    handler raised, or the bot kept dying while handling it) keep it, with the error. The primary key
+    makes a redelivery a no-op. Finished rows expire after BOT_DEDUPE_RETENTION_HOURS (Telegram never
+    redelivers that late, and may reuse ids after a quiet week).
+    """
+
+    __tablename__ = "update_inbox"
     __table_args__ = (
-        # The retention prune (jobs.dedupe): rows older than BOT_DEDUPE_RETENTION_HOURS.
-        Index("ix_processed_update_processed_at", "processed_at"),
+        CheckConstraint(in_list("status", values(UpdateStatus)), name="status"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        CheckConstraint("(status = 'handled') = (payload IS NULL)", name="payload_until_handled"),
+        CheckConstraint("(status = 'received') = (finished_at IS NULL)", name="finished_when_not_received"),
+        # Resume on start: the bot's unfinished updates, oldest first.
+        Index(
+            "ix_update_inbox_unfinished",
+            "bot_id",
+            "update_id",
+            postgresql_where=text("status = 'received'"),
+        ),
+        # The retention prune (jobs.dedupe): finished rows older than BOT_DEDUPE_RETENTION_HOURS.
+        Index("ix_update_inbox_finished_at", "finished_at"),
     )
 
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    processed_at: Mapped[CreatedAt]
+    status: Mapped[str] = mapped_column(String(16), server_default=UpdateStatus.RECEIVED.value)
+    # Handling attempts started (the first at arrival, one more per resume).
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # None is SQL NULL (not JSON null): the CHECK reads it.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[CreatedAt]
+    finished_at: Mapped[dt.datetime | None]
 
 
 class AuditLog(Base):
