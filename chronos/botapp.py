@@ -21,7 +21,7 @@ from chronos.nudge_runtime import nudge_policy
 from chronos.polling import InboxPolling
 from chronos.runtime import Runtime
 from chronos.voice_runtime import attach_voice
-from crm.services import agents
+from crm.services import agents, outbox
 from jobs.dedupe import prune_periodically
 
 log = logging.getLogger(__name__)
@@ -36,15 +36,23 @@ def build_app_dispatcher(runtime: Runtime) -> Dispatcher:
     )
     attach_voice(dp, runtime)  # Whisper model + worker pool, started and stopped with the dispatcher
     attach_knowledge(dp, runtime.settings)  # chunk store + BM25 now, the embedder in the background
-    attach_dedupe_prune(dp, runtime)
+    attach_delivery_upkeep(dp, runtime)
     return dp
 
 
-def attach_dedupe_prune(dp: Dispatcher, runtime: Runtime) -> None:
-    """Forget finished inbox updates older than BOT_DEDUPE_RETENTION_HOURS while the dispatcher runs."""
+def attach_delivery_upkeep(dp: Dispatcher, runtime: Runtime) -> None:
+    """On start, before any update is resumed: one-off messages a dead process left mid-send are
+    recorded as sent but unconfirmed (never resent). While the dispatcher runs: finished inbox updates
+    older than BOT_DEDUPE_RETENTION_HOURS are forgotten."""
     tasks: list[asyncio.Task[None]] = []
 
     async def start() -> None:
+        async with runtime.uow() as uow:
+            orphans = await outbox.reconcile_orphans(uow)
+        if orphans:
+            log.warning(
+                "%d message(s) cut off mid-send by the last run: recorded as unconfirmed", len(orphans)
+            )
         job = prune_periodically(runtime.session_factory, runtime.settings.bot.dedupe_retention_hours)
         tasks.append(asyncio.create_task(job, name="update-inbox-prune"))
 

@@ -206,6 +206,19 @@ class UpdateStatus(StrEnum):
     FAILED = "failed"
 
 
+class OutboundKind(StrEnum):
+    """One-off messages the bot sends a representative on an agent's behalf."""
+
+    DRAFT = "draft"
+    ANSWER = "answer"
+
+
+class OutboundStatus(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class ActorType(StrEnum):
     AGENT = "agent"
     REPRESENTATIVE = "representative"

@@ -7,7 +7,7 @@ from crm.models.finance import Invoice, Payment, UsageSnapshot
 from crm.models.intelligence import AIFeedback, AISuggestion, KnowledgeDocument, LLMCall
 from crm.models.outreach import NudgeCampaign, NudgeMessage
 from crm.models.people import CrtAgent, RepLinkToken, Representative, ServiceTier, Subscription
-from crm.models.system import AuditLog, UpdateInbox
+from crm.models.system import AuditLog, OutboundMessage, UpdateInbox
 
 __all__ = [
     "AIFeedback",
@@ -21,6 +21,7 @@ __all__ = [
     "LLMCall",
     "NudgeCampaign",
     "NudgeMessage",
+    "OutboundMessage",
     "Payment",
     "RepLinkToken",
     "Representative",
