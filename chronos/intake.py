@@ -2,7 +2,7 @@
 
 :class:`UpdateIntake` commits each update to ``update_inbox`` before the caller tells Telegram it
 arrived (``chronos.polling`` confirms the offset after :meth:`UpdateIntake.receive`; the webhook
-answers 200 after :meth:`UpdateIntake.receive_raw`), then feeds the new ones to
+answers 200 after :meth:`UpdateIntake.receive_raw`), then feeds them to
 ``Dispatcher.feed_update`` with at most ``concurrency`` in flight. On start :meth:`UpdateIntake.resume`
 feeds again every update a previous run left unfinished. The update's unit of work
 (``bot.middlewares.unit_of_work``) is the one place that dedupes: it claims the row (a copy of a

@@ -2,7 +2,7 @@
 
 An update is committed here (``received``, with its raw payload) before Telegram is told it arrived:
 polling confirms its offset with the next ``getUpdates`` only after that commit, and the webhook
-answers 200 only after it. The update's unit of work then :func:`claim`\\ s it, inside its own
+answers 200 only after it. The update's unit of work then claims it (:func:`claim`) inside its own
 transaction, so the row becomes ``handled`` with the handler's first commit, never without it. A row
 still ``received`` after a crash is resumed on the next start; one the bot keeps dying on is given up
 (``failed``) after :data:`MAX_ATTEMPTS`. A handler that raises is ``failed`` at once, with the error:
