@@ -7,8 +7,10 @@ sends is shown and numbered, including those for other people (labelled ``→ to
 documents are saved under ``<data dir>/console/media``. ``:voice PATH`` sends an audio file as a voice
 note; ``:as ROLE`` switches who you are; ``:help`` repeats this; ``:quit`` leaves.
 
-Update and message ids continue from one console session to the next on the same data directory
-(``<data dir>/console/telegram.json``), so the bot's dedupe never mistakes a new message for a repeat.
+Updates go through the inbox as in production (``chronos.polling``): one the console stopped during is
+handled when it starts again. Update and message ids continue from one console session to the next on
+the same data directory (``<data dir>/console/telegram.json``), so the inbox never mistakes a new
+message for a repeat.
 With no active admin, ``:as admin`` plays a console operator admin registered for the purpose.
 """
 
@@ -29,6 +31,7 @@ from chronos.botapp import build_app_dispatcher, ensure_admins_and_commands
 from chronos.console_session import HELP, ROLES, ConsoleSession, Person
 from chronos.emulators import TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
+from chronos.polling import InboxPolling
 from chronos.runtime import Runtime
 from chronos.scheduler import LockLost, run_scheduler
 from chronos.terminal import TerminalConsole
@@ -165,15 +168,14 @@ async def run_console(runtime: Runtime, role: str = "agent") -> None:
         people = await load_people(runtime)
         for person in people.values():
             emulator.user(person.telegram_id, person.name)
-        polling = asyncio.create_task(
-            dp.start_polling(
-                bot,
-                handle_signals=False,
-                close_bot_session=True,
-                polling_timeout=1,
-                tasks_concurrency_limit=runtime.settings.bot.max_concurrent_updates,
-            )
+        poller = InboxPolling(  # the inbox, as in production: an update is stored before it is handled
+            dp,
+            bot,
+            runtime.session_factory,
+            concurrency=runtime.settings.bot.max_concurrent_updates,
+            polling_timeout=1,
         )
+        polling = asyncio.create_task(poller.run())
         stop_scheduler = asyncio.Event()
         scheduling = asyncio.create_task(offline_scheduler(runtime, emulator, stop_scheduler))
 
@@ -197,7 +199,7 @@ async def run_console(runtime: Runtime, role: str = "agent") -> None:
             pass
         finally:
             stop_scheduler.set()
-            await dp.stop_polling()
+            poller.stop()
             with contextlib.suppress(asyncio.CancelledError):
                 await polling
             with contextlib.suppress(asyncio.CancelledError, LockLost):

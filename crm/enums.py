@@ -198,6 +198,27 @@ class NudgeMessageStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class UpdateStatus(StrEnum):
+    """A Telegram update in the inbox: committed on arrival, then handled or given up on."""
+
+    RECEIVED = "received"
+    HANDLED = "handled"
+    FAILED = "failed"
+
+
+class OutboundKind(StrEnum):
+    """One-off messages the bot sends a representative on an agent's behalf."""
+
+    DRAFT = "draft"
+    ANSWER = "answer"
+
+
+class OutboundStatus(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class ActorType(StrEnum):
     AGENT = "agent"
     REPRESENTATIVE = "representative"

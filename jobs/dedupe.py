@@ -1,7 +1,7 @@
-"""The update-dedupe retention: forget handled update ids older than the window, now and then.
+"""The update inbox's retention: forget finished updates older than the window, now and then.
 
-It runs beside the bot (the bot writes ``processed_update``); with several replicas each one prunes,
-and the deletes are idempotent."""
+It runs beside the bot (the bot writes ``update_inbox``); with several replicas each one prunes, and the
+deletes are idempotent. Unfinished updates are never pruned: they are resumed on start."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.db import UnitOfWork
-from crm.services import access
+from crm.services import update_inbox
 
 log = logging.getLogger(__name__)
 
 
-async def prune_processed_updates(
+async def prune_finished_updates(
     session_factory: async_sessionmaker[AsyncSession], retention_hours: int, *, now: dt.datetime | None = None
 ) -> int:
     cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(hours=retention_hours)
     async with UnitOfWork(session_factory) as uow:
-        return await access.prune_processed_updates(uow, cutoff)
+        return await update_inbox.prune(uow, cutoff)
 
 
 async def prune_periodically(
@@ -31,9 +31,9 @@ async def prune_periodically(
     """Prune now and then every ``every_s`` until cancelled; a failure is logged and retried later."""
     while True:
         try:
-            count = await prune_processed_updates(session_factory, retention_hours)
+            count = await prune_finished_updates(session_factory, retention_hours)
             if count:
-                log.info("forgot %d handled update id(s) older than %d h", count, retention_hours)
+                log.info("forgot %d finished update(s) older than %d h", count, retention_hours)
         except Exception:
-            log.exception("update dedupe prune failed; trying again later")
+            log.exception("update inbox prune failed; trying again later")
         await asyncio.sleep(every_s)

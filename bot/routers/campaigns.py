@@ -9,12 +9,10 @@ nothing), or changed since the card was drawn (a fresh card is sent).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -34,6 +32,7 @@ from bot.campaign_card import (
     send_to_supervisors,
     when,
 )
+from bot.delivery import BotSender
 from bot.filters import IsAgent
 from bot.render import esc
 from bot.texts import Texts
@@ -42,6 +41,7 @@ from crm.db import UnitOfWork
 from crm.enums import AgentRole, CampaignStatus
 from crm.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from crm.schemas.nudges import NudgePolicy
+from crm.schemas.outbox import Delivery
 from crm.services import nudge_replies, nudge_results, nudges
 from crm.services.access import Identity
 from crm.services.nudge_drafting import drafter_factory
@@ -349,20 +349,14 @@ async def send_answer(
     rep_id = int((await state.get_data())["rep_id"])
     await state.clear()
     rep = await nudge_replies.answer_target(uow, rep_id)
-    assert rep.telegram_user_id is not None
-    try:
-        sent = await bot.send_message(rep.telegram_user_id, esc(body))
-    except (TelegramForbiddenError, TelegramBadRequest):
-        await message.answer(texts.t("nudge.answer_failed", name=esc(rep.full_name)))
+    key = f"answer:{message.chat.id}:{message.message_id}"  # this message of the agent's, sent once
+    result = await nudge_replies.send_answer(uow, rep, identity.agent.id, body, key, BotSender(bot))
+    name = esc(rep.full_name)
+    if result.delivery == Delivery.REFUSED:
+        await message.answer(texts.t("nudge.answer_failed", name=name))
         return
-    await nudge_replies.log_answer(
-        uow,
-        rep.id,
-        identity.agent.id,
-        body,
-        dt.datetime.now(dt.UTC),
-        f"{rep.telegram_user_id}:{sent.message_id}",
-    )
+    sent = result.delivery in {Delivery.SENT, Delivery.ALREADY_SENT}
     await message.answer(
-        texts.t("nudge.answer_sent", name=esc(rep.full_name)), reply_markup=keyboards.to_card(texts, rep.id)
+        texts.t("nudge.answer_sent" if sent else "nudge.answer_unconfirmed", name=name),
+        reply_markup=keyboards.to_card(texts, rep.id),
     )

@@ -3,14 +3,14 @@
 Flow: kind (buttons) → representative (text search, pick, or skip) → goal (text) → tone (buttons)
 → the draft, under it ✂️ shorter / 🎩 more formal / 🤗 warmer, 📤 send (when the representative has
 a linked Telegram account; asks for confirmation), and 👍/👎. Each version is its own
-``ai_suggestion``, and buttons carry its id, so they keep working after a restart; sending is
-idempotent per version and logged as an interaction on the representative.
+``ai_suggestion``, and buttons carry its id, so they keep working after a restart; sending goes through
+the outbox of one-off messages: at most once per version, logged as an interaction on the
+representative (a send cut off by a crash is reported unconfirmed, never repeated).
 """
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -21,6 +21,7 @@ from ai.knowledge.hub import KnowledgeHub
 from ai.llm import OFFLINE_ENGINE, LLMGateway
 from bot import keyboards
 from bot.callbacks import Choice, KnowledgeAction
+from bot.delivery import BotSender
 from bot.filters import IsAgent
 from bot.keyboards import LivePrompt
 from bot.render import esc
@@ -28,6 +29,7 @@ from bot.routers import feedback
 from bot.texts import Texts
 from crm.db import UnitOfWork
 from crm.schemas.knowledge import DraftDTO
+from crm.schemas.outbox import Delivery
 from crm.services import knowledge_assist, representatives
 from crm.services.access import Identity
 
@@ -40,6 +42,7 @@ TONES: tuple[DraftTone, ...] = ("friendly", "formal", "warm")
 REVISIONS: dict[str, Revision] = {"shorter": "shorter", "formal": "formal", "warmer": "warmer"}
 MAX_REP_QUERY = 100
 SKIP = "-"
+SENT_TEXT = {Delivery.SENT: "kb.draft.sent", Delivery.ALREADY_SENT: "kb.draft.already_sent"}
 TEXT = F.text & ~F.text.startswith("/")
 
 
@@ -276,17 +279,13 @@ async def send(
     texts: Texts,
     bot: Bot,
 ) -> None:
-    async def sender(chat_id: int, text: str) -> int:
-        sent = await bot.send_message(chat_id, text, parse_mode=None)
-        return sent.message_id
-
     rep_name = await knowledge_assist.draft_recipient(uow, callback_data.id)
-    try:
-        result = await knowledge_assist.send_draft(uow, callback_data.id, sender, identity.actor)
-    except (TelegramForbiddenError, TelegramBadRequest):  # blocked the bot or chat gone: nothing logged
+    result = await knowledge_assist.send_draft(uow, callback_data.id, BotSender(bot), identity.actor)
+    if result.delivery == Delivery.REFUSED:  # blocked the bot or chat gone: nothing logged
         await keyboards.advance(callback, texts.t("kb.draft.send_failed", name=esc(rep_name)))
         return
-    key = "kb.draft.sent" if result.created else "kb.draft.already_sent"
     await keyboards.advance(
-        callback, texts.t(key, name=esc(rep_name)), keyboards.to_card(texts, result.rep_id)
+        callback,
+        texts.t(SENT_TEXT.get(result.delivery, "kb.draft.unconfirmed"), name=esc(rep_name)),
+        keyboards.to_card(texts, result.rep_id),
     )

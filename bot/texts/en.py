@@ -388,6 +388,7 @@ EN: dict[str, str] = {
     "nudge.ask_answer": "Write your answer to {name}:",
     "nudge.answer_sent": "✅ Answer sent to {name} and logged.",
     "nudge.answer_failed": "The message did not reach {name} (bot blocked or chat unavailable). Nothing was logged.",
+    "nudge.answer_unconfirmed": "Your answer was handed to Telegram for {name}, but Telegram's confirmation did not arrive. It is logged and will not be sent again; check with them if needed.",
     "nudge.answer_unlinked": "This representative is not linked to Telegram.",
     # Knowledge hub: /ask, /fix, /draft, /faq
     "kb.unavailable": "Knowledge search is not available right now; try again in a moment.",
@@ -439,6 +440,7 @@ EN: dict[str, str] = {
     "kb.draft.sent": "✅ Sent to {name} and logged in the contact history.",
     "kb.draft.already_sent": "This draft was already sent; it was not sent again.",
     "kb.draft.send_failed": "The draft did not reach {name} (bot blocked or chat unavailable); nothing was logged.",
+    "kb.draft.unconfirmed": "The draft was handed to Telegram for {name}, but Telegram's confirmation did not arrive (the bot stopped or lost the answer). It is logged in the contact history and will not be sent again.",
     "kb.faq.none": "No FAQ proposals are waiting for review.",
     "kb.faq.header": "🗂 {count} FAQ proposals from resolved tickets are waiting for review:",
     "kb.faq.card": "<b>Question:</b> {question}\n{details}<b>Answer:</b> {answer}\n<i>From tickets: {tickets}</i>",

@@ -22,6 +22,7 @@ from chronos.botapp import (
 )
 from chronos.cli.common import console, err_console, run, verbosity_args
 from chronos.console import ROLES, run_console
+from chronos.polling import STOP_SIGNALS
 from chronos.runtime import Runtime, open_runtime
 from chronos.starter_knowledge import ingest_starter_if_empty
 from crm import demo
@@ -32,7 +33,8 @@ SCHEDULER_STABLE_S = 60.0  # a scheduler that ran this long restarts after 1 s; 
 
 
 async def serve_webhook(runtime: Runtime) -> None:
-    """aiohttp server behind Telegram's webhook; requests without the secret-token header get 401."""
+    """aiohttp server behind Telegram's webhook; requests without the secret-token header get 401. An
+    update is in the inbox before Telegram gets its 200. SIGTERM/SIGINT stop it gracefully."""
     settings = runtime.settings.bot
     if settings.token is None or settings.webhook_url is None or settings.webhook_secret is None:
         raise typer.BadParameter("webhook mode needs BOT_TOKEN, BOT_WEBHOOK_URL and BOT_WEBHOOK_SECRET")
@@ -41,22 +43,30 @@ async def serve_webhook(runtime: Runtime) -> None:
     )
     dp = build_app_dispatcher(runtime)
     secret = settings.webhook_secret.get_secret_value()
-    app = build_webhook_app(dp, bot, secret)
+    app = build_webhook_app(
+        dp, bot, secret, runtime.session_factory, concurrency=settings.max_concurrent_updates
+    )
     await ensure_admins_and_commands(runtime, bot)
     runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()  # listen before registering: Telegram may deliver right after setWebhook
-    await bot.set_webhook(
-        settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
-        secret_token=secret,
-        allowed_updates=dp.resolve_used_update_types(),
-    )
-    console.print(f"webhook listening on {settings.webhook_host}:{settings.webhook_port}{WEBHOOK_PATH}")
+    await runner.setup()  # the dispatcher's start-up, and what the last run left unfinished, resumed
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+        await site.start()  # listen before registering: Telegram may deliver right after setWebhook
+        await bot.set_webhook(
+            settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
+            secret_token=secret,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+        console.print(f"webhook listening on {settings.webhook_host}:{settings.webhook_port}{WEBHOOK_PATH}")
+        await stop.wait()
     finally:
-        await runner.cleanup()
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()  # waits for the updates in flight, then the dispatcher's shutdown
 
 
 async def run_bot(runtime: Runtime, *, webhook: bool) -> None:

@@ -7,7 +7,7 @@ from crm.models.finance import Invoice, Payment, UsageSnapshot
 from crm.models.intelligence import AIFeedback, AISuggestion, KnowledgeDocument, LLMCall
 from crm.models.outreach import NudgeCampaign, NudgeMessage
 from crm.models.people import CrtAgent, RepLinkToken, Representative, ServiceTier, Subscription
-from crm.models.system import AuditLog, ProcessedUpdate
+from crm.models.system import AuditLog, OutboundMessage, UpdateInbox
 
 __all__ = [
     "AIFeedback",
@@ -21,14 +21,15 @@ __all__ = [
     "LLMCall",
     "NudgeCampaign",
     "NudgeMessage",
+    "OutboundMessage",
     "Payment",
-    "ProcessedUpdate",
     "RepLinkToken",
     "Representative",
     "ServiceTier",
     "Subscription",
     "Ticket",
     "TicketEvent",
+    "UpdateInbox",
     "UsageSnapshot",
     "VoiceNote",
 ]

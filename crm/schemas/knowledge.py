@@ -8,6 +8,7 @@ from ai.knowledge.answer import KnowledgeAnswer
 from ai.knowledge.drafting import Draft
 from ai.knowledge.troubleshoot import DiagnosticPath
 from crm.enums import KnowledgeStatus
+from crm.schemas.outbox import Delivery
 from crm.schemas.types import DTO
 
 
@@ -92,7 +93,7 @@ class DraftDTO(DTO):
 
 
 class DraftSentDTO(DTO):
-    interaction_id: int
     rep_id: int
-    created: bool
-    """False when this draft had already been sent (a second press sends nothing)."""
+    delivery: Delivery
+    """``already_sent`` / ``already_unconfirmed`` when an earlier press sent it (nothing is sent again)."""
+    interaction_id: int | None = None

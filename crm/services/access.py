@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 
 from crm import audit
 from crm.db import UnitOfWork
 from crm.enums import ActorType
-from crm.models import CrtAgent, ProcessedUpdate, Representative
+from crm.models import CrtAgent, Representative
 from crm.schemas.people import AgentDTO, RepresentativeDTO
 from crm.schemas.types import Actor
 
@@ -69,27 +67,3 @@ async def record_refusal(uow: UnitOfWork, telegram_user_id: int, what: str) -> N
         after={"what": what[:200]},
     )
     await uow.commit()
-
-
-async def claim_update(uow: UnitOfWork, bot_id: int, update_id: int) -> bool:
-    """Mark an update as processed inside the current transaction; False when it was seen before.
-
-    The row commits together with the handler's effects, so an update whose handling failed can be
-    delivered again, and one that succeeded cannot take effect twice.
-    """
-    claimed = await uow.session.scalar(
-        insert(ProcessedUpdate)
-        .values(bot_id=bot_id, update_id=update_id)
-        .on_conflict_do_nothing()
-        .returning(ProcessedUpdate.update_id)
-    )
-    return claimed is not None
-
-
-async def prune_processed_updates(uow: UnitOfWork, older_than: dt.datetime) -> int:
-    """Forget updates handled before ``older_than`` (along ix_processed_update_processed_at)."""
-    result = await uow.session.execute(
-        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < older_than)
-    )
-    await uow.commit()
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -2,19 +2,18 @@
 their outputs goes through the generic :mod:`crm.services.feedback`.
 
 Every AI output is stored as an ``ai_suggestion`` with its engine, prompt id and version, fallback
-reason and evidence (the cited document ids), so feedback and audits can use it. Sending a draft is
-claimed by inserting its interaction first (unique per draft, inside a savepoint), then sent, then
-committed: a second press finds the claim and sends nothing, and a failed send rolls the claim back.
+reason and evidence (the cited document ids), so feedback and audits can use it. Sending a draft goes
+through the outbox of one-off messages (:mod:`crm.services.outbox`): claimed per draft version and
+committed before the Bot API call, so a second press finds the claim and sends nothing, a crash
+mid-send is reported unconfirmed (never resent), and a refusal releases the claim.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 
 from ai.knowledge import answer as kb_answer
 from ai.knowledge import drafting, troubleshoot
@@ -23,18 +22,15 @@ from ai.knowledge.drafting import Draft, DraftKind, DraftRequest, DraftTone, Rev
 from ai.knowledge.hub import KnowledgeHub
 from ai.llm import AIResult, LLMGateway
 from ai.text.language import Language
-from crm import audit
 from crm.db import UnitOfWork
-from crm.enums import OPEN_TICKET_STATUSES, Channel, Direction, InvoiceStatus, SuggestionKind
+from crm.enums import OPEN_TICKET_STATUSES, InvoiceStatus, OutboundKind, SuggestionKind
 from crm.errors import NotFound, ValidationFailed
-from crm.models import AISuggestion, CrtAgent, Interaction, Invoice, Representative, Ticket
+from crm.models import AISuggestion, CrtAgent, Invoice, Representative, Ticket
 from crm.schemas.knowledge import AnswerDTO, DiagnosisDTO, DraftDTO, DraftSentDTO
+from crm.schemas.nudges import MessageSender
+from crm.schemas.outbox import Outgoing
 from crm.schemas.types import Actor
-
-Sender = Callable[[int, str], Awaitable[int]]
-"""Sends text to a Telegram chat id and returns the message id (the bot's ``send_message``)."""
-
-DRAFT_SOURCE = "kb_draft"
+from crm.services import outbox
 
 
 def _suggestion(
@@ -246,7 +242,10 @@ async def draft_recipient(uow: UnitOfWork, suggestion_id: int) -> str:
     return rep.full_name
 
 
-async def send_draft(uow: UnitOfWork, suggestion_id: int, sender: Sender, actor: Actor) -> DraftSentDTO:
+async def send_draft(
+    uow: UnitOfWork, suggestion_id: int, sender: MessageSender, actor: Actor
+) -> DraftSentDTO:
+    """Send a draft version to its representative, at most once (through :mod:`crm.services.outbox`)."""
     row, current = await _load_draft(uow, suggestion_id)
     if row.representative_id is None:
         raise ValidationFailed("this draft has no representative", suggestion_id=suggestion_id)
@@ -255,37 +254,14 @@ async def send_draft(uow: UnitOfWork, suggestion_id: int, sender: Sender, actor:
         raise NotFound(f"representative {row.representative_id} not found", rep_id=row.representative_id)
     if rep.telegram_user_id is None:
         raise ValidationFailed("the representative has no linked Telegram account", rep_id=rep.id)
-    key = f"draft:{suggestion_id}"
-    # A savepoint: if Telegram refuses the message, the claim is undone and nothing is logged, while
-    # the rest of the caller's transaction (the bot's update claim) stays intact.
-    async with uow.session.begin_nested():
-        claimed = await uow.session.scalar(
-            insert(Interaction)
-            .values(
-                representative_id=rep.id,
-                agent_id=actor.id,
-                channel=Channel.TELEGRAM.value,
-                direction=Direction.OUTBOUND.value,
-                occurred_at=dt.datetime.now(dt.UTC),
-                body=current.text,
-                summary=current.text.split("\n", 1)[0][:200],
-                ai_suggestion_id=row.id,
-                source=DRAFT_SOURCE,
-                idempotency_key=key,
-                crt_authored=True,
-            )
-            .on_conflict_do_nothing(index_elements=["source", "idempotency_key"])
-            .returning(Interaction.id)
-        )
-        if claimed is not None:
-            await sender(rep.telegram_user_id, current.text)
-    if claimed is None:
-        existing = await uow.session.scalar(
-            select(Interaction.id).where(
-                Interaction.source == DRAFT_SOURCE, Interaction.idempotency_key == key
-            )
-        )
-        return DraftSentDTO(interaction_id=int(existing or 0), rep_id=rep.id, created=False)
-    audit.record(uow.session, actor, "draft.sent", "interaction", claimed, after={"suggestion_id": row.id})
-    await uow.commit()
-    return DraftSentDTO(interaction_id=claimed, rep_id=rep.id, created=True)
+    message = Outgoing(
+        key=f"draft:{suggestion_id}",
+        kind=OutboundKind.DRAFT,
+        representative_id=rep.id,
+        agent_id=actor.id,
+        chat_id=rep.telegram_user_id,
+        body=current.text,
+        ai_suggestion_id=row.id,
+    )
+    result = await outbox.send(uow, message, sender, actor)
+    return DraftSentDTO(rep_id=rep.id, delivery=result.delivery, interaction_id=result.interaction_id)

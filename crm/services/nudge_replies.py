@@ -7,15 +7,15 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from crm import audit
 from crm.db import UnitOfWork
-from crm.enums import AgentRole, Channel, Direction, NudgeMessageStatus
+from crm.enums import AgentRole, NudgeMessageStatus, OutboundKind
 from crm.errors import NotFound, ValidationFailed
 from crm.models import CrtAgent, NudgeMessage, Representative
-from crm.schemas.activity import InteractionCreate, InteractionDTO
+from crm.schemas.nudges import MessageSender
+from crm.schemas.outbox import DeliveryDTO, Outgoing
 from crm.schemas.people import AgentDTO, RepresentativeDTO
 from crm.schemas.types import Actor
-from crm.services import interactions, nudge_outbox, representatives
+from crm.services import nudge_outbox, outbox, representatives
 
 REPLY_WINDOW_DAYS = 7
 
@@ -96,32 +96,19 @@ async def answer_target(uow: UnitOfWork, rep_id: int) -> RepresentativeDTO:
     return RepresentativeDTO.model_validate(rep)
 
 
-async def log_answer(
-    uow: UnitOfWork, rep_id: int, agent_id: int, body: str, at: dt.datetime, idempotency_key: str
-) -> InteractionDTO:
-    """The agent's answer, after the bot delivered it, as an outbound Telegram interaction."""
-    dto, _ = await interactions.log(
-        uow,
-        InteractionCreate(
-            representative_id=rep_id,
-            agent_id=agent_id,
-            channel=Channel.TELEGRAM,
-            direction=Direction.OUTBOUND,
-            occurred_at=at,
-            body=body,
-            crt_authored=True,
-            source="telegram_answer",
-            idempotency_key=idempotency_key,
-        ),
-        Actor.agent(agent_id),
+async def send_answer(
+    uow: UnitOfWork, rep: RepresentativeDTO, agent_id: int, body: str, key: str, sender: MessageSender
+) -> DeliveryDTO:
+    """The agent's answer to the representative, sent at most once per ``key`` (the agent's message)
+    through the outbox of one-off messages, and logged as an outbound, CRT-authored interaction."""
+    if rep.telegram_user_id is None:
+        raise ValidationFailed("this representative is not linked to Telegram", rep_id=rep.id)
+    message = Outgoing(
+        key=key,
+        kind=OutboundKind.ANSWER,
+        representative_id=rep.id,
+        agent_id=agent_id,
+        chat_id=rep.telegram_user_id,
+        body=body,
     )
-    audit.record(
-        uow.session,
-        Actor.agent(agent_id),
-        "nudge.answer",
-        "representative",
-        rep_id,
-        after={"interaction_id": dto.id},
-    )
-    await uow.commit()
-    return dto
+    return await outbox.send(uow, message, sender, Actor.agent(agent_id))

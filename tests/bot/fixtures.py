@@ -36,9 +36,9 @@ async def session_harness(emulator: TelegramEmulator, engine: AsyncEngine) -> As
     offline = build_gateway(load_settings(), http, DatabaseUsageLedger(session_factory))
     dp = build_dispatcher(session_factory, throttle_per_minute=600)
     try:
-        async with running(emulator, bot, dp) as harness:
-            # Set after polling starts: aiogram freezes the workflow data present at start into every
-            # update's kwargs, and a test may swap the gateway (or the hub) for one on a model emulator.
+        async with running(emulator, bot, dp, session_factory) as harness:
+            # Read per update from the dispatcher's workflow data, so a test may swap the gateway (or
+            # the hub) for one on a model emulator while polling runs.
             dp.workflow_data["gateway"] = offline
             yield harness
     finally:

@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chronos.emulators import EmulatedUser, RecordedCall, StoredMessage, TelegramEmulator
 from chronos.emulators.tracking import UpdateTracker
+from chronos.polling import InboxPolling
 
 
 @dataclass
@@ -73,18 +75,23 @@ def alerts(calls: list[RecordedCall]) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def running(emulator: TelegramEmulator, bot: Bot, dispatcher: Dispatcher) -> AsyncIterator[BotHarness]:
+async def running(
+    emulator: TelegramEmulator,
+    bot: Bot,
+    dispatcher: Dispatcher,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[BotHarness]:
+    """The production polling loop (every update through the inbox) against the emulator."""
     harness = BotHarness(emulator, bot, dispatcher, UpdateTracker(dispatcher))
-    task = asyncio.create_task(
-        dispatcher.start_polling(
-            bot, handle_signals=False, close_bot_session=False, polling_timeout=1, tasks_concurrency_limit=8
-        )
+    polling = InboxPolling(
+        dispatcher, bot, session_factory, concurrency=8, polling_timeout=1, close_bot_session=False
     )
+    task = asyncio.create_task(polling.run())
     harness._task = task
     try:
         await emulator.wait_for("getUpdates", timeout=10)
         yield harness
     finally:
-        await dispatcher.stop_polling()
+        polling.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -20,7 +20,7 @@ from bot.texts.fa import FA
 from chronos.emulators import EmulatedUser, StoredMessage
 from crm.db import UnitOfWork
 from crm.enums import AgentRole, TicketCategory, TicketPriority
-from crm.models import AuditLog, Interaction, ProcessedUpdate, Ticket, TicketEvent
+from crm.models import AuditLog, Interaction, Ticket, TicketEvent, UpdateInbox
 from crm.schemas.activity import TicketDTO, TicketOpen
 from crm.schemas.people import RepresentativeDTO
 from crm.schemas.types import Actor
@@ -304,7 +304,10 @@ async def test_connection_lost_mid_update_writes_nothing_and_the_step_survives(
     assert await _tickets(db) == []
     assert await _count(db, TicketEvent) == 0
     assert await _count(db, AuditLog, AuditLog.entity == "ticket") == 0
-    assert await _count(db, ProcessedUpdate, ProcessedUpdate.update_id == update_id) == 0
+    # The update is recorded as failed, with the error, and not as handled.
+    assert (
+        await _count(db, UpdateInbox, UpdateInbox.update_id == update_id, UpdateInbox.status == "failed") == 1
+    )
 
     # The step survived (its prompt still has the cancel button): sending again works.
     assert prompt.callback_data

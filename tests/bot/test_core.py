@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from bot.callbacks import RepAction
 from crm.db import UnitOfWork
 from crm.enums import AgentRole
-from crm.models import AuditLog, Interaction, ProcessedUpdate
+from crm.models import AuditLog, Interaction, UpdateInbox
 from crm.schemas.types import Actor
 from crm.services import agents
 from tests.bot.harness import BotHarness, alerts, sent_texts
@@ -71,8 +71,8 @@ async def test_duplicate_update_has_no_second_effect(harness: BotHarness, db: Un
         assert (
             await db.session.scalar(
                 select(func.count())
-                .select_from(ProcessedUpdate)
-                .where(ProcessedUpdate.update_id == update_id)
+                .select_from(UpdateInbox)
+                .where(UpdateInbox.update_id == update_id, UpdateInbox.status == "handled")
             )
             == 1
         )

@@ -219,7 +219,10 @@ async def test_unique_natural_keys(uow: UnitOfWork) -> None:
                 "INSERT INTO usage_snapshot (representative_id, taken_at, active_users, total_users, traffic_bytes) VALUES ({rep}, '2025-01-01T00:00:00Z', 1, 1, 1)",
                 "uq_usage_snapshot_representative_id_taken_at",
             ),
-            ("INSERT INTO processed_update (bot_id, update_id) VALUES (1, 77)", "pk_processed_update"),
+            (
+                "INSERT INTO update_inbox (bot_id, update_id, status, payload) VALUES (1, 77, 'received', '{{}}')",
+                "pk_update_inbox",
+            ),
             (
                 "INSERT INTO voice_note (file_unique_id, file_id, size_bytes) VALUES ('same-file', 'f', 10)",
                 "uq_voice_note_file_unique_id",
